@@ -1,0 +1,1 @@
+"""Disparity, depth and point clouds from a calibrated stereo camera, for ROS 2."""

@@ -1,0 +1,244 @@
+"""The ``stereo_depth_node`` ROS 2 node: plumbing around :class:`StereoProcessor`.
+
+Subscribes ``left/image_rect``, ``left/camera_info``, ``right/image_rect``,
+``right/camera_info``; publishes ``disparity`` (``stereo_msgs/DisparityImage``),
+``depth`` (REP 118, 32FC1 metres) and ``points2`` (organized ``PointCloud2``).
+Topic and parameter names, defaults and message semantics follow
+``stereo_image_proc``'s ``disparity_node`` and ``point_cloud_node``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import rclpy
+from rcl_interfaces.msg import (
+    FloatingPointRange,
+    IntegerRange,
+    ParameterDescriptor,
+    SetParametersResult,
+)
+from rclpy.executors import ExternalShutdownException
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos_overriding_options import QoSOverridingOptions
+from sensor_msgs.msg import CameraInfo, Image, PointCloud2
+from stereo_msgs.msg import DisparityImage
+
+from stereo_depth_node.geometry import StereoGeometry
+from stereo_depth_node.matcher import valid_window
+from stereo_depth_node.messages import (
+    array_from_image,
+    calibration_from_camera_info,
+    cloud_message,
+    disparity_message,
+    image_message,
+    stamp_ns,
+)
+from stereo_depth_node.params import PARAMETER_SPECS, MatcherParams
+from stereo_depth_node.point_cloud import cloud_layout
+from stereo_depth_node.stereo_processor import StereoProcessor, fill_invalid
+from stereo_depth_node.synchronizer import ApproximateTimeSynchronizer, ExactTimeSynchronizer
+
+INPUT_TOPICS = ("left/image_rect", "left/camera_info", "right/image_rect", "right/camera_info")
+NO_SYNC_WARNING_SECONDS = 3.0
+LOG_THROTTLE_SECONDS = 5.0
+
+# Node parameters besides the matcher's: name -> (default, descriptor).
+NODE_PARAMETERS: dict[str, tuple[Any, ParameterDescriptor]] = {
+    "approximate_sync": (False, ParameterDescriptor(
+        description="Pair inputs whose stamps differ (true) or only identical stamps (false).")),
+    "approximate_sync_tolerance_seconds": (0.0, ParameterDescriptor(
+        description="Largest stamp spread, seconds, of an approximately synchronized set "
+                    "(0 = no limit).",
+        floating_point_range=[FloatingPointRange(from_value=0.0, to_value=3600.0)])),
+    "queue_size": (5, ParameterDescriptor(
+        description="Messages per input kept while waiting for a synchronized set.",
+        integer_range=[IntegerRange(from_value=1, to_value=1000, step=1)])),
+    "use_color": (True, ParameterDescriptor(
+        description="Add the left image's colour to points2 as an rgb field.")),
+    "avoid_point_cloud_padding": (False, ParameterDescriptor(
+        description="Pack points2 without padding (point_step 16 with colour, 12 without).")),
+}
+SYNC_PARAMETERS = frozenset(
+    {"approximate_sync", "approximate_sync_tolerance_seconds", "queue_size"})
+
+
+def _descriptor_from_spec(spec: Any) -> ParameterDescriptor:
+    descriptor = ParameterDescriptor(description=f"{spec.description} Allowed: {spec.allowed()}.")
+    if spec.type is int:
+        descriptor.integer_range = [IntegerRange(from_value=spec.minimum, to_value=spec.maximum,
+                                                 step=spec.step)]
+    else:
+        descriptor.floating_point_range = [FloatingPointRange(from_value=spec.minimum,
+                                                              to_value=spec.maximum)]
+    return descriptor
+
+
+class StereoDepthNode(Node):
+    """Disparity, depth and point cloud from a rectified stereo pair."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__("stereo_depth_node", **kwargs)
+        for spec in PARAMETER_SPECS:
+            self.declare_parameter(spec.name, spec.default, _descriptor_from_spec(spec))
+        for name, (default, descriptor) in NODE_PARAMETERS.items():
+            self.declare_parameter(name, default, descriptor)
+
+        self._processor = StereoProcessor(self._matcher_params_from({}))
+        self._synchronizer = self._make_synchronizer()
+        output_qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
+        overrides = QoSOverridingOptions.with_default_policies()
+        self._disparity_pub = self.create_publisher(
+            DisparityImage, "disparity", output_qos, qos_overriding_options=overrides)
+        self._depth_pub = self.create_publisher(
+            Image, "depth", output_qos, qos_overriding_options=overrides)
+        self._points_pub = self.create_publisher(
+            PointCloud2, "points2", output_qos, qos_overriding_options=overrides)
+        for index, (topic, msg_type) in enumerate(zip(INPUT_TOPICS,
+                                                      (Image, CameraInfo, Image, CameraInfo))):
+            self.create_subscription(
+                msg_type, topic, lambda msg, i=index: self._on_input(i, msg),
+                qos_profile_sensor_data, qos_overriding_options=overrides)
+
+        # Registered after the QoS override parameters are declared, so only changes count.
+        self.add_on_set_parameters_callback(self._validate_parameters)
+        self.add_post_set_parameters_callback(self._apply_parameters)
+
+        self._last_set_time = time.monotonic()
+        self._last_arrival_time: float | None = None
+        self._waiting_logged = False
+        self.frames_dropped = 0
+        self.create_timer(1.0, self._check_synchronization)
+        self.get_logger().info(
+            f"subscribed to {', '.join(self.resolve_topic_name(t) for t in INPUT_TOPICS)}; "
+            f"{'approximate' if self._param('approximate_sync') else 'exact'} sync")
+
+    # ---------------------------------------------------------------- parameters
+    def _param(self, name: str) -> Any:
+        return self.get_parameter(name).value
+
+    def _matcher_params_from(self, changes: dict[str, Any]) -> MatcherParams:
+        values = {spec.name: self._param(spec.name) for spec in PARAMETER_SPECS}
+        values.update(changes)
+        return MatcherParams.from_mapping(values)
+
+    def _make_synchronizer(self) -> ExactTimeSynchronizer | ApproximateTimeSynchronizer:
+        queue_size = self._param("queue_size")
+        if not self._param("approximate_sync"):
+            return ExactTimeSynchronizer(len(INPUT_TOPICS), queue_size)
+        tolerance = self._param("approximate_sync_tolerance_seconds")
+        max_interval = int(round(tolerance * 1e9)) if tolerance > 0 else None
+        return ApproximateTimeSynchronizer(len(INPUT_TOPICS), queue_size, max_interval)
+
+    def _validate_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
+        changes = {p.name: p.value for p in parameters}
+        try:
+            self._matcher_params_from(changes)
+        except ValueError as error:
+            self.get_logger().warning(f"rejected parameter change: {error}")
+            return SetParametersResult(successful=False, reason=str(error))
+        return SetParametersResult(successful=True)
+
+    def _apply_parameters(self, parameters: list[Parameter]) -> None:
+        names = {p.name for p in parameters}
+        if names & SYNC_PARAMETERS:
+            self._synchronizer = self._make_synchronizer()
+        params = self._matcher_params_from({})
+        if params != self._processor.params:
+            self._processor.set_params(params)
+        self.get_logger().info(
+            "parameters changed: " + ", ".join(f"{p.name}={p.value}" for p in parameters))
+
+    # ---------------------------------------------------------------- inputs
+    def _on_input(self, index: int, message: Image | CameraInfo) -> None:
+        self._last_arrival_time = time.monotonic()
+        matched = self._synchronizer.add(index, stamp_ns(message.header), message)
+        if matched is not None:
+            self._last_set_time = time.monotonic()
+            self._process(*matched)
+
+    def _check_synchronization(self) -> None:
+        now = time.monotonic()
+        if self._last_arrival_time is None or now - self._last_arrival_time > \
+                NO_SYNC_WARNING_SECONDS or now - self._last_set_time < NO_SYNC_WARNING_SECONDS:
+            return
+        stats = self._synchronizer.stats
+        counts = ", ".join(f"{topic} {n}" for topic, n in zip(INPUT_TOPICS, stats.received))
+        missing = [t for t, n in zip(INPUT_TOPICS, stats.received) if n == 0]
+        if missing:
+            advice = (f"nothing arrived on {', '.join(missing)}: "
+                      "check the topic names and remappings")
+        else:
+            skew_ms = stats.stamp_skew_ns() / 1e6
+            advice = f"newest stamps differ by {skew_ms:.1f} ms; " + (
+                "raise approximate_sync_tolerance_seconds or queue_size"
+                if self._param("approximate_sync") else
+                "exact sync needs identical stamps: set approximate_sync to true")
+        self.get_logger().warning(
+            f"inputs arrive but no synchronized set for {now - self._last_set_time:.0f} s "
+            f"(received: {counts}); {advice}", throttle_duration_sec=LOG_THROTTLE_SECONDS)
+
+    # ---------------------------------------------------------------- processing
+    def _process(self, left_image: Image, left_info: CameraInfo, right_image: Image,
+                 right_info: CameraInfo) -> None:
+        want_disparity = self._disparity_pub.get_subscription_count() > 0
+        want_depth = self._depth_pub.get_subscription_count() > 0
+        want_points = self._points_pub.get_subscription_count() > 0
+        if not (want_disparity or want_depth or want_points):
+            if not self._waiting_logged:
+                self.get_logger().info("no subscriber to disparity, depth or points2: waiting")
+                self._waiting_logged = True
+            return
+        self._waiting_logged = False
+        use_color = want_points and self._param("use_color")
+        try:
+            geometry = StereoGeometry.from_calibrations(
+                calibration_from_camera_info(left_info), calibration_from_camera_info(right_info))
+            frame = self._processor.process(
+                array_from_image(left_image), left_image.encoding,
+                array_from_image(right_image), right_image.encoding, geometry,
+                want_depth=want_depth, want_points=want_points, want_rgb=use_color)
+        except ValueError as error:
+            self.frames_dropped += 1
+            self.get_logger().error(
+                f"dropped frame at {stamp_ns(left_info.header) / 1e9:.6f} s: {error}",
+                throttle_duration_sec=LOG_THROTTLE_SECONDS)
+            return
+        header = left_info.header
+        if want_disparity:
+            bounds = self._processor.disparity_bounds(geometry)
+            self._disparity_pub.publish(disparity_message(
+                fill_invalid(frame.disparity, bounds[0]), header, geometry, bounds,
+                valid_window(self._processor.params, geometry.width, geometry.height)))
+        if want_depth:
+            self._depth_pub.publish(image_message(frame.depth, "32FC1", header))
+        if want_points:
+            layout = cloud_layout(use_color, self._param("avoid_point_cloud_padding"))
+            self._points_pub.publish(cloud_message(frame.points, header, layout, frame.rgb))
+
+
+def main(args: list[str] | None = None) -> int:
+    """Run the node until SIGINT or SIGTERM; exit code 0 on a clean shutdown."""
+    rclpy.init(args=args)
+    try:
+        node = StereoDepthNode()
+    except Exception as error:  # invalid parameters given at start-up
+        rclpy.logging.get_logger("stereo_depth_node").fatal(f"cannot start: {error}")
+        rclpy.try_shutdown()
+        return 1
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Block-matching parameters: names, defaults and ranges of ``stereo_image_proc``.
+
+One table, :data:`PARAMETER_SPECS`, is the single source of truth. The core
+validates a :class:`MatcherParams` against it, the node declares its ROS
+parameters (with descriptors) from it, and the command-line tools read the
+same names from the node's YAML files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ALGORITHM_BM = 0
+ALGORITHM_SGBM = 1
+
+
+@dataclass(frozen=True)
+class ParameterSpec:
+    """Name, type, default and allowed values of one matcher parameter.
+
+    Attributes
+    ----------
+    name : str
+        The ROS parameter name (as in ``stereo_image_proc``).
+    type : type
+        ``int`` or ``float``.
+    default : int or float
+        Value used when the parameter is not given.
+    minimum, maximum : int or float
+        Inclusive bounds.
+    step : int
+        For ``int`` parameters: allowed values are ``minimum + k * step``
+        (``2`` makes a parameter odd when ``minimum`` is odd). ``0`` for floats.
+    description : str
+        One line shown by ``ros2 param describe``.
+    """
+
+    name: str
+    type: type
+    default: int | float
+    minimum: int | float
+    maximum: int | float
+    step: int
+    description: str
+
+    def allowed(self) -> str:
+        """Human-readable description of the allowed values."""
+        text = f"{self.minimum}..{self.maximum}"
+        if self.type is int and self.step > 1:
+            if self.step == 2 and self.minimum % 2 == 1:
+                text += ", odd"
+            else:
+                text += f", a multiple of {self.step}"
+        return text
+
+
+PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
+    ParameterSpec("stereo_algorithm", int, ALGORITHM_BM, 0, 1, 1,
+                  "Stereo matcher: 0 = block matching (StereoBM), 1 = semi-global (StereoSGBM)."),
+    ParameterSpec("prefilter_size", int, 9, 5, 255, 2,
+                  "Normalization window size of the BM pre-filter, pixels (odd)."),
+    ParameterSpec("prefilter_cap", int, 31, 1, 63, 1,
+                  "Bound on normalized pixel values before matching."),
+    ParameterSpec("correlation_window_size", int, 15, 5, 255, 2,
+                  "Matching block size, pixels (odd)."),
+    ParameterSpec("min_disparity", int, 0, -2048, 2048, 1,
+                  "Smallest disparity searched, pixels."),
+    ParameterSpec("disparity_range", int, 64, 32, 4096, 16,
+                  "Number of disparities searched, pixels (a multiple of 16)."),
+    ParameterSpec("texture_threshold", int, 10, 0, 10000, 1,
+                  "BM: minimum texture in the block for a match to count."),
+    ParameterSpec("speckle_size", int, 100, 0, 1000, 1,
+                  "Largest connected region, pixels, removed as a speckle (0 disables)."),
+    ParameterSpec("speckle_range", int, 4, 0, 31, 1,
+                  "Largest disparity variation, pixels, inside one connected region."),
+    ParameterSpec("disp12_max_diff", int, 0, 0, 128, 1,
+                  "Largest left-right disparity difference, pixels, kept by the matcher's check "
+                  "(0 disables)."),
+    ParameterSpec("sgbm_mode", int, 0, 0, 3, 1,
+                  "SGBM mode: 0 = SGBM (5 paths), 1 = HH (8 paths), 2 = SGBM_3WAY, 3 = HH4."),
+    ParameterSpec("uniqueness_ratio", float, 15.0, 0.0, 100.0, 0,
+                  "Margin, percent, by which the best match must beat the second best."),
+    ParameterSpec("P1", float, 200.0, 0.0, 4000.0, 0,
+                  "SGBM penalty for a disparity change of 1 between neighbours."),
+    ParameterSpec("P2", float, 400.0, 0.0, 4000.0, 0,
+                  "SGBM penalty for a disparity change of more than 1 between neighbours "
+                  "(must exceed P1)."),
+)
+
+SPECS_BY_NAME: dict[str, ParameterSpec] = {spec.name: spec for spec in PARAMETER_SPECS}
+
+
+@dataclass(frozen=True)
+class MatcherParams:
+    """A complete, validated set of block-matching parameters.
+
+    Field names and defaults are those of ``stereo_image_proc``; see
+    :data:`PARAMETER_SPECS` for units and ranges. Construction validates every
+    field and raises :class:`ValueError` naming the parameter, its value and
+    what is allowed.
+    """
+
+    stereo_algorithm: int = ALGORITHM_BM
+    prefilter_size: int = 9
+    prefilter_cap: int = 31
+    correlation_window_size: int = 15
+    min_disparity: int = 0
+    disparity_range: int = 64
+    texture_threshold: int = 10
+    speckle_size: int = 100
+    speckle_range: int = 4
+    disp12_max_diff: int = 0
+    sgbm_mode: int = 0
+    uniqueness_ratio: float = 15.0
+    P1: float = 200.0
+    P2: float = 400.0
+
+    def __post_init__(self) -> None:
+        for spec in PARAMETER_SPECS:
+            object.__setattr__(self, spec.name, _checked(spec, getattr(self, spec.name)))
+        if not self.P2 > self.P1:
+            raise ValueError(
+                f"parameter 'P2' = {self.P2} must be greater than 'P1' = {self.P1} "
+                "(SGBM penalties)"
+            )
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> "MatcherParams":
+        """Build from a name → value mapping, ignoring names that are not matcher parameters."""
+        return cls(**{k: v for k, v in values.items() if k in SPECS_BY_NAME})
+
+    def replace(self, **changes: Any) -> "MatcherParams":
+        """Return a validated copy with some parameters changed."""
+        unknown = sorted(set(changes) - set(SPECS_BY_NAME))
+        if unknown:
+            raise ValueError(f"unknown matcher parameter(s): {', '.join(unknown)}")
+        return dataclasses.replace(self, **changes)
+
+    def as_dict(self) -> dict[str, int | float]:
+        """Name → value for every parameter."""
+        return dataclasses.asdict(self)
+
+
+def _checked(spec: ParameterSpec, value: Any) -> int | float:
+    """Return ``value`` converted to the spec's type, or raise ValueError."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(
+            f"parameter '{spec.name}' = {value!r} must be a number in {spec.allowed()}"
+        )
+    if spec.type is int:
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError(
+                f"parameter '{spec.name}' = {value!r} must be an integer in {spec.allowed()}"
+            )
+        value = int(value)
+    else:
+        value = float(value)
+    in_range = spec.minimum <= value <= spec.maximum
+    on_step = spec.step <= 1 or (value - spec.minimum) % spec.step == 0
+    if not (in_range and on_step):
+        raise ValueError(f"parameter '{spec.name}' = {value!r} is not allowed: {spec.allowed()}")
+    return value

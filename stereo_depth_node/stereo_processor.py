@@ -1,0 +1,128 @@
+"""One stereo frame in, disparity, depth and 3-D points out: the ROS-free pipeline.
+
+The node, ``stereo-depth compute`` and ``stereo-depth process`` all run frames
+through :class:`StereoProcessor`, so they produce identical results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from stereo_depth_node.geometry import StereoGeometry
+from stereo_depth_node.image_encoding import to_mono8, to_rgb8
+from stereo_depth_node.matcher import compute_disparity, create_matcher
+from stereo_depth_node.params import MatcherParams
+
+
+@dataclass(frozen=True)
+class StereoFrame:
+    """Outputs for one stereo pair; all arrays share the left image's ``(H, W)``.
+
+    Attributes
+    ----------
+    disparity : numpy.ndarray
+        Float32, pixels, ``d = x_l - x_r - (cx_l - cx_r)``; NaN where unknown.
+    depth : numpy.ndarray or None
+        Float32, metres, ``Z = f T / d``; NaN where unknown.
+    points : numpy.ndarray or None
+        Shape ``(H, W, 3)``, float32, metres, left optical frame; NaN where unknown.
+    rgb : numpy.ndarray or None
+        Shape ``(H, W, 3)``, uint8, the left image in R, G, B order.
+    """
+
+    disparity: np.ndarray
+    depth: np.ndarray | None = None
+    points: np.ndarray | None = None
+    rgb: np.ndarray | None = None
+
+
+class StereoProcessor:
+    """Runs the matcher and the geometry on rectified stereo pairs.
+
+    Parameters
+    ----------
+    params : MatcherParams
+        Matcher configuration; replace it with :meth:`set_params` at any time.
+    """
+
+    def __init__(self, params: MatcherParams | None = None) -> None:
+        self._params = params or MatcherParams()
+        self._matcher = create_matcher(self._params)
+
+    @property
+    def params(self) -> MatcherParams:
+        """The parameters in force."""
+        return self._params
+
+    def set_params(self, params: MatcherParams) -> None:
+        """Use new (already validated) parameters from the next frame on."""
+        self._matcher = create_matcher(params)
+        self._params = params
+
+    def process(self, left: np.ndarray, left_encoding: str, right: np.ndarray,
+                right_encoding: str, geometry: StereoGeometry, *, want_depth: bool = True,
+                want_points: bool = False, want_rgb: bool = False) -> StereoFrame:
+        """Match one rectified pair and derive what is asked for.
+
+        Parameters
+        ----------
+        left, right : numpy.ndarray
+            Rectified images, shape ``(H, W)`` or ``(H, W, C)``, as read by
+            :func:`stereo_depth_node.image_encoding.image_to_array`.
+        left_encoding, right_encoding : str
+            Their ROS encodings; must be equal.
+        geometry : StereoGeometry
+            Calibration of the pair; its size must equal the images'.
+        want_depth, want_points, want_rgb : bool
+            Which optional outputs to compute (points imply depth).
+
+        Raises
+        ------
+        ValueError
+            Mismatched sizes or encodings, or an encoding that cannot be matched.
+        """
+        if left_encoding != right_encoding:
+            raise ValueError(
+                f"left image is {left_encoding} but right is {right_encoding}; "
+                "both images of a pair must have the same encoding"
+            )
+        if left.shape[:2] != right.shape[:2]:
+            raise ValueError(
+                f"left image is {left.shape[1]}x{left.shape[0]} but right is "
+                f"{right.shape[1]}x{right.shape[0]}"
+            )
+        if left.shape[:2] != (geometry.height, geometry.width):
+            raise ValueError(
+                f"images are {left.shape[1]}x{left.shape[0]} but camera_info says "
+                f"{geometry.width}x{geometry.height}"
+            )
+        matched = compute_disparity(self._matcher, to_mono8(left, left_encoding),
+                                    to_mono8(right, right_encoding))
+        disparity = geometry.published_disparity(matched)
+        depth = geometry.depth_from_disparity(disparity) if want_depth or want_points else None
+        points = geometry.points_from_depth(depth) if want_points else None
+        rgb = to_rgb8(left, left_encoding) if want_rgb else None
+        return StereoFrame(disparity, depth, points, rgb)
+
+    def disparity_bounds(self, geometry: StereoGeometry) -> tuple[float, float]:
+        """``(min_disparity, max_disparity)`` searched, in published units (pixels).
+
+        The matcher searches ``min_disparity .. min_disparity + disparity_range - 1``
+        in ``x_l - x_r``; published disparities are shifted by ``cx_l - cx_r``, and so
+        are these bounds, so that a viewer can scale the image with them.
+        """
+        low = self._params.min_disparity - geometry.cx_offset
+        return low, low + self._params.disparity_range - 1
+
+
+def fill_invalid(disparity: np.ndarray, min_disparity: float) -> np.ndarray:
+    """Replace unknown (NaN) disparities by ``min_disparity - 1``.
+
+    ``stereo_msgs/DisparityImage`` marks invalid pixels as any value below
+    ``min_disparity``; this is the value ``stereo_image_proc`` writes for a
+    parallel rig. Returns a new float32 array of the same shape.
+    """
+    return np.where(np.isnan(disparity), np.float32(min_disparity - 1.0),
+                    disparity).astype(np.float32, copy=False)

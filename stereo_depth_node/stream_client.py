@@ -1,0 +1,130 @@
+"""A ROS 2 client that streams stereo frames to the node and collects its outputs.
+
+Used by the demo, the node tests and the benchmark: it plays the camera
+driver (publishing ``left/image_rect`` etc.) and the consumer (subscribing to
+``disparity``, ``depth`` and ``points2``), and records when each output arrives.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import rclpy
+from builtin_interfaces.msg import Time
+from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from sensor_msgs.msg import CameraInfo, Image, PointCloud2
+from std_msgs.msg import Header
+from stereo_msgs.msg import DisparityImage
+
+from stereo_depth_node.geometry import CameraCalibration
+from stereo_depth_node.messages import camera_info_message, image_message, stamp_ns
+
+OUTPUT_TYPES = {"disparity": DisparityImage, "depth": Image, "points2": PointCloud2}
+
+
+def header_at(stamp: int, frame_id: str) -> Header:
+    """A header with ``stamp`` in integer nanoseconds."""
+    return Header(stamp=Time(sec=stamp // 1_000_000_000, nanosec=stamp % 1_000_000_000),
+                  frame_id=frame_id)
+
+
+@dataclass
+class Received:
+    """Output messages by topic and stamp (ns), with their arrival times (``time.monotonic``)."""
+
+    messages: dict[str, dict[int, object]] = field(default_factory=dict)
+    arrival: dict[str, dict[int, float]] = field(default_factory=dict)
+
+    def count(self, topic: str) -> int:
+        """How many messages arrived on ``topic``."""
+        return len(self.messages.get(topic, {}))
+
+
+class StereoStreamClient(Node):
+    """Publishes stereo inputs and subscribes to the node's outputs.
+
+    Parameters
+    ----------
+    outputs : iterable of str
+        Which of ``disparity``, ``depth``, ``points2`` to subscribe to.
+    namespace : str
+        Namespace of the node's topics.
+    """
+
+    def __init__(self, outputs: Iterable[str] = tuple(OUTPUT_TYPES), namespace: str = "",
+                 name: str = "stereo_stream_client") -> None:
+        super().__init__(name, namespace=namespace)
+        self.received = Received()
+        self.sent_at: dict[int, float] = {}
+        self._inputs = {
+            topic: self.create_publisher(msg_type, topic, qos_profile_sensor_data)
+            for topic, msg_type in (("left/image_rect", Image), ("left/camera_info", CameraInfo),
+                                    ("right/image_rect", Image), ("right/camera_info", CameraInfo))
+        }
+        reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+        self._outputs = [
+            self.create_subscription(OUTPUT_TYPES[topic], topic,
+                                     lambda msg, t=topic: self._on_output(t, msg), reliable)
+            for topic in outputs
+        ]
+
+    def _on_output(self, topic: str, message: object) -> None:
+        stamp = stamp_ns(message.header)
+        self.received.messages.setdefault(topic, {})[stamp] = message
+        self.received.arrival.setdefault(topic, {})[stamp] = time.monotonic()
+
+    def connected(self) -> bool:
+        """Whether the node has matched every input publisher and output subscription."""
+        return (all(p.get_subscription_count() > 0 for p in self._inputs.values())
+                and all(s.get_publisher_count() > 0 for s in self._outputs))
+
+    def publish_pair(self, left: np.ndarray, right: np.ndarray, encoding: str,
+                     left_calibration: CameraCalibration, right_calibration: CameraCalibration,
+                     stamp: int, right_stamp: int | None = None) -> None:
+        """Publish one stereo frame; the right camera's stamp defaults to the left's."""
+        right_stamp = stamp if right_stamp is None else right_stamp
+        left_header = header_at(stamp, left_calibration.frame_id)
+        right_header = header_at(right_stamp, right_calibration.frame_id)
+        self.sent_at[stamp] = time.monotonic()
+        self.publish_raw("left/image_rect", image_message(left, encoding, left_header))
+        self.publish_raw("left/camera_info", camera_info_message(left_calibration, left_header))
+        self.publish_raw("right/image_rect", image_message(right, encoding, right_header))
+        self.publish_raw("right/camera_info",
+                         camera_info_message(right_calibration, right_header))
+
+    def publish_raw(self, topic: str, message: Image | CameraInfo) -> None:
+        """Publish any message on one of the four input topics."""
+        self._inputs[topic].publish(message)
+
+    def prime(self, left: np.ndarray, right: np.ndarray, encoding: str,
+              left_calibration: CameraCalibration, right_calibration: CameraCalibration,
+              timeout: float = 30.0) -> bool:
+        """Stream a frame until the node answers, then forget what arrived.
+
+        Discovery is not symmetric: the client may see the node's subscriptions
+        before the node has matched the client's publishers, and best-effort
+        messages sent in between are lost. Returns whether the node answered.
+        """
+        deadline = time.monotonic() + timeout
+        stamp = 1
+        while time.monotonic() < deadline:
+            self.publish_pair(left, right, encoding, left_calibration, right_calibration, stamp)
+            if self.spin_until(lambda: any(self.received.messages.values()), 0.5):
+                self.received = Received()
+                self.sent_at.clear()
+                return True
+            stamp += 1
+        return False
+
+    def spin_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Spin until ``condition()`` holds or ``timeout`` seconds pass; return whether it held."""
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            rclpy.spin_once(self, timeout_sec=0.02)
+        return True

@@ -1,0 +1,162 @@
+"""Time synchronization of several message streams, ROS-free.
+
+Two policies with the semantics of ``message_filters`` as ``stereo_image_proc``
+uses them:
+
+* :class:`ExactTimeSynchronizer` emits a set when every input has a message
+  with the same stamp;
+* :class:`ApproximateTimeSynchronizer` emits the set of one message per input
+  whose stamps lie closest together, if they span at most a tolerance.
+
+Stamps are integer nanoseconds. Messages are opaque. ``add`` returns the
+completed set (a tuple ordered by input index) or ``None``; callers process at
+most one set per arrival, which is all that can complete on one arrival.
+Both policies count what they discard in :attr:`SyncStats`.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class SyncStats:
+    """What a synchronizer did with the messages it was given."""
+
+    received: list[int]
+    sets: int = 0
+    dropped: int = 0  # messages discarded without being part of a set
+    duplicates: int = 0  # messages replaced by a later one with the same input and stamp
+    latest_stamps: list[int | None] = field(default_factory=list)
+
+    def stamp_skew_ns(self) -> int | None:
+        """Spread of the newest stamp of each input, or None until every input has arrived."""
+        if not self.latest_stamps or any(s is None for s in self.latest_stamps):
+            return None
+        return max(self.latest_stamps) - min(self.latest_stamps)
+
+
+class _Synchronizer:
+    def __init__(self, n_inputs: int, queue_size: int) -> None:
+        if n_inputs < 2:
+            raise ValueError(f"a synchronizer needs at least 2 inputs, got {n_inputs}")
+        if queue_size < 1:
+            raise ValueError(f"queue_size = {queue_size} must be at least 1")
+        self.n_inputs = n_inputs
+        self.queue_size = queue_size
+        self.stats = SyncStats(received=[0] * n_inputs, latest_stamps=[None] * n_inputs)
+
+    def _note_arrival(self, index: int, stamp_ns: int) -> None:
+        if not 0 <= index < self.n_inputs:
+            raise IndexError(f"input index {index} is outside 0..{self.n_inputs - 1}")
+        self.stats.received[index] += 1
+        latest = self.stats.latest_stamps[index]
+        self.stats.latest_stamps[index] = stamp_ns if latest is None else max(latest, stamp_ns)
+
+
+class ExactTimeSynchronizer(_Synchronizer):
+    """Pairs messages whose stamps are equal.
+
+    Keeps at most ``queue_size`` incomplete stamps; older ones are dropped
+    first. Once a set is emitted, incomplete sets with older stamps can no
+    longer complete in order and are dropped, and late messages at or before
+    the emitted stamp are dropped on arrival.
+    """
+
+    def __init__(self, n_inputs: int, queue_size: int) -> None:
+        super().__init__(n_inputs, queue_size)
+        self._pending: dict[int, list[Any]] = {}
+        self._last_emitted: int | None = None
+
+    def add(self, index: int, stamp_ns: int, message: Any) -> tuple[Any, ...] | None:
+        """Add one message; return the set it completes, if any."""
+        self._note_arrival(index, stamp_ns)
+        if self._last_emitted is not None and stamp_ns <= self._last_emitted:
+            self.stats.dropped += 1
+            return None
+        slots = self._pending.setdefault(stamp_ns, [None] * self.n_inputs)
+        if slots[index] is not None:
+            self.stats.duplicates += 1
+        slots[index] = message
+        if all(slot is not None for slot in slots):
+            for stamp in [s for s in self._pending if s <= stamp_ns]:
+                if stamp != stamp_ns:
+                    self.stats.dropped += sum(m is not None for m in self._pending[stamp])
+                del self._pending[stamp]
+            self._last_emitted = stamp_ns
+            self.stats.sets += 1
+            return tuple(slots)
+        while len(self._pending) > self.queue_size:
+            oldest = min(self._pending)
+            self.stats.dropped += sum(m is not None for m in self._pending.pop(oldest))
+        return None
+
+
+class ApproximateTimeSynchronizer(_Synchronizer):
+    """Pairs messages whose stamps are close.
+
+    Each input keeps up to ``queue_size`` messages sorted by stamp. When every
+    input has one, the newest of the queue heads is the pivot; each input
+    contributes its message closest to the pivot. The set is emitted when its
+    stamps span at most ``max_interval_ns`` (``None``: no limit) and no input
+    could still deliver a closer message (an input whose newest message is
+    older than the pivot waits for the next one). Otherwise the oldest head is
+    dropped and the search repeats.
+    """
+
+    def __init__(self, n_inputs: int, queue_size: int,
+                 max_interval_ns: int | None = None) -> None:
+        super().__init__(n_inputs, queue_size)
+        if max_interval_ns is not None and max_interval_ns < 0:
+            raise ValueError(f"max_interval_ns = {max_interval_ns} must not be negative")
+        self.max_interval_ns = max_interval_ns
+        self._stamps: list[list[int]] = [[] for _ in range(n_inputs)]
+        self._messages: list[list[Any]] = [[] for _ in range(n_inputs)]
+        self._last_emitted: list[int | None] = [None] * n_inputs
+
+    def add(self, index: int, stamp_ns: int, message: Any) -> tuple[Any, ...] | None:
+        """Add one message; return the set it completes, if any."""
+        self._note_arrival(index, stamp_ns)
+        last = self._last_emitted[index]
+        if last is not None and stamp_ns <= last:
+            self.stats.dropped += 1
+            return None
+        stamps, messages = self._stamps[index], self._messages[index]
+        position = bisect.bisect_left(stamps, stamp_ns)
+        if position < len(stamps) and stamps[position] == stamp_ns:
+            messages[position] = message
+            self.stats.duplicates += 1
+        else:
+            stamps.insert(position, stamp_ns)
+            messages.insert(position, message)
+            if len(stamps) > self.queue_size:
+                self._pop_head(index)
+        return self._match()
+
+    def _pop_head(self, index: int) -> None:
+        del self._stamps[index][0]
+        del self._messages[index][0]
+        self.stats.dropped += 1
+
+    def _match(self) -> tuple[Any, ...] | None:
+        while all(self._stamps):
+            pivot = max(stamps[0] for stamps in self._stamps)
+            picks = [min(range(len(stamps)), key=lambda i, s=stamps: abs(s[i] - pivot))
+                     for stamps in self._stamps]
+            if any(stamps[-1] < pivot for stamps in self._stamps):
+                return None  # a closer message may still arrive on that input
+            chosen = [stamps[i] for stamps, i in zip(self._stamps, picks)]
+            if self.max_interval_ns is None or max(chosen) - min(chosen) <= self.max_interval_ns:
+                result = tuple(messages[i] for messages, i in zip(self._messages, picks))
+                for index, pick in enumerate(picks):
+                    self.stats.dropped += pick  # older messages that no set can use now
+                    self._last_emitted[index] = self._stamps[index][pick]
+                    del self._stamps[index][: pick + 1]
+                    del self._messages[index][: pick + 1]
+                self.stats.sets += 1
+                return result
+            oldest = min(range(self.n_inputs), key=lambda i: self._stamps[i][0])
+            self._pop_head(oldest)
+        return None

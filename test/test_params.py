@@ -1,0 +1,90 @@
+import pytest
+
+from stereo_depth_node.params import PARAMETER_SPECS, SPECS_BY_NAME, MatcherParams
+
+# stereo_image_proc's disparity_node defaults.
+STEREO_IMAGE_PROC_DEFAULTS = {
+    "stereo_algorithm": 0, "prefilter_size": 9, "prefilter_cap": 31,
+    "correlation_window_size": 15, "min_disparity": 0, "disparity_range": 64,
+    "texture_threshold": 10, "speckle_size": 100, "speckle_range": 4, "disp12_max_diff": 0,
+    "sgbm_mode": 0, "uniqueness_ratio": 15.0, "P1": 200.0, "P2": 400.0,
+}
+
+
+def test_defaults_are_stereo_image_procs():
+    assert MatcherParams().as_dict() == STEREO_IMAGE_PROC_DEFAULTS
+    assert {s.name: s.default for s in PARAMETER_SPECS} == STEREO_IMAGE_PROC_DEFAULTS
+
+
+@pytest.mark.parametrize("name, value, allowed", [
+    ("stereo_algorithm", 2, "0..1"),
+    ("prefilter_size", 4, "5..255, odd"),
+    ("prefilter_size", 10, "5..255, odd"),
+    ("prefilter_size", 257, "5..255, odd"),
+    ("prefilter_cap", 0, "1..63"),
+    ("prefilter_cap", 64, "1..63"),
+    ("correlation_window_size", 3, "5..255, odd"),
+    ("correlation_window_size", 16, "5..255, odd"),
+    ("min_disparity", -2049, "-2048..2048"),
+    ("min_disparity", 2049, "-2048..2048"),
+    ("disparity_range", 16, "32..4096, a multiple of 16"),
+    ("disparity_range", 40, "32..4096, a multiple of 16"),
+    ("disparity_range", 4112, "32..4096, a multiple of 16"),
+    ("texture_threshold", -1, "0..10000"),
+    ("texture_threshold", 10001, "0..10000"),
+    ("speckle_size", 1001, "0..1000"),
+    ("speckle_range", 32, "0..31"),
+    ("disp12_max_diff", 129, "0..128"),
+    ("sgbm_mode", 4, "0..3"),
+    ("uniqueness_ratio", -0.5, "0.0..100.0"),
+    ("uniqueness_ratio", 100.5, "0.0..100.0"),
+    ("P1", -1.0, "0.0..4000.0"),
+    ("P2", 4000.5, "0.0..4000.0"),
+])
+def test_every_violation_names_parameter_value_and_allowed(name, value, allowed):
+    with pytest.raises(ValueError) as error:
+        MatcherParams(**{name: value})
+    message = str(error.value)
+    assert f"'{name}'" in message
+    assert repr(value) in message
+    assert allowed in message
+
+
+@pytest.mark.parametrize("value", ["15", None, True, 15.5])
+def test_non_numbers_and_fractions_are_rejected(value):
+    with pytest.raises(ValueError, match="correlation_window_size"):
+        MatcherParams(correlation_window_size=value)
+
+
+def test_p2_must_exceed_p1():
+    with pytest.raises(ValueError, match=r"'P2' = 200.0 must be greater than 'P1' = 200.0"):
+        MatcherParams(P1=200.0, P2=200.0)
+    assert MatcherParams(P1=100.0, P2=100.5).P2 == 100.5
+
+
+def test_boundaries_are_accepted_and_types_normalised():
+    params = MatcherParams(prefilter_size=255, correlation_window_size=5, min_disparity=-2048,
+                           disparity_range=4096, uniqueness_ratio=0, P1=0, P2=4000)
+    assert params.correlation_window_size == 5
+    assert isinstance(params.uniqueness_ratio, float) and params.uniqueness_ratio == 0.0
+    assert isinstance(MatcherParams(prefilter_cap=40.0).prefilter_cap, int)
+
+
+def test_replace_validates_and_rejects_unknown_names():
+    params = MatcherParams().replace(disparity_range=128)
+    assert params.disparity_range == 128
+    with pytest.raises(ValueError, match="disparity_range"):
+        params.replace(disparity_range=100)
+    with pytest.raises(ValueError, match="unknown matcher parameter.*block_size"):
+        params.replace(block_size=5)
+
+
+def test_from_mapping_ignores_other_node_parameters():
+    params = MatcherParams.from_mapping({"queue_size": 5, "stereo_algorithm": 1})
+    assert params.stereo_algorithm == 1
+
+
+def test_specs_describe_their_ranges():
+    assert SPECS_BY_NAME["disparity_range"].allowed() == "32..4096, a multiple of 16"
+    assert SPECS_BY_NAME["prefilter_size"].allowed() == "5..255, odd"
+    assert all(spec.description for spec in PARAMETER_SPECS)

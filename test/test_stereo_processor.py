@@ -1,0 +1,105 @@
+import numpy as np
+import pytest
+
+from stereo_depth_node.geometry import StereoGeometry
+from stereo_depth_node.metrics import evaluate
+from stereo_depth_node.params import MatcherParams
+from stereo_depth_node.scenes import Layer, layered_scene, motorcycle, rectified_calibrations
+from stereo_depth_node.stereo_processor import StereoProcessor, fill_invalid
+
+PARAMS = MatcherParams(disparity_range=32, correlation_window_size=9)
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return layered_scene(width=320, height=240, background_disparity=10,
+                         layers=(Layer(100, 60, 220, 180, 20),), focal_px=400.0, baseline_m=0.1)
+
+
+def test_depth_and_points_follow_the_disparity(scene):
+    frame = StereoProcessor(PARAMS).process(scene.left, "mono8", scene.right, "mono8",
+                                            scene.geometry, want_points=True, want_rgb=True)
+    center = (120, 160)
+    box = (slice(100, 140), slice(140, 180))
+    assert np.median(frame.disparity[box]) == pytest.approx(20.0, abs=1 / 16)
+    assert np.median(frame.depth[box]) == pytest.approx(400.0 * 0.1 / 20.0, rel=4e-3)  # 2 m
+    known = np.isfinite(frame.disparity) & (frame.disparity > 0)
+    np.testing.assert_allclose(frame.depth[known], 40.0 / frame.disparity[known], rtol=1e-6)
+    assert np.isnan(frame.depth[~known]).all()
+    np.testing.assert_array_equal(frame.points[:, :, 2], frame.depth)
+    x_expected = (160 - scene.geometry.cx) * frame.depth[center] / 400.0
+    assert frame.points[center][0] == pytest.approx(x_expected, rel=1e-6)
+    np.testing.assert_array_equal(frame.rgb[:, :, 0], scene.left)
+
+
+def test_only_requested_outputs_are_computed(scene):
+    frame = StereoProcessor(PARAMS).process(scene.left, "mono8", scene.right, "mono8",
+                                            scene.geometry, want_depth=False)
+    assert frame.depth is None and frame.points is None and frame.rgb is None
+
+
+def test_verged_rig_shifts_disparity_and_bounds(scene):
+    left_cal, right_cal = rectified_calibrations(320, 240, 400.0, 150.0, 120.0, 0.1,
+                                                 cx_right=160.0)
+    geometry = StereoGeometry.from_calibrations(left_cal, right_cal)
+    processor = StereoProcessor(PARAMS)
+    frame = processor.process(scene.left, "mono8", scene.right, "mono8", geometry)
+    # x_l - x_r = 20 px on the box; d = 20 - (150 - 160) = 30 px; Z = 400 * 0.1 / 30
+    box = (slice(100, 140), slice(140, 180))
+    assert np.median(frame.disparity[box]) == pytest.approx(30.0, abs=1 / 16)
+    assert np.median(frame.depth[box]) == pytest.approx(40.0 / 30.0, rel=3e-3)
+    assert processor.disparity_bounds(geometry) == (10.0, 41.0)
+
+
+def test_set_params_changes_the_result(scene):
+    processor = StereoProcessor(PARAMS)
+    before = processor.process(scene.left, "mono8", scene.right, "mono8", scene.geometry)
+    processor.set_params(PARAMS.replace(min_disparity=16))
+    after = processor.process(scene.left, "mono8", scene.right, "mono8", scene.geometry)
+    assert np.isfinite(before.disparity[120, 280]) and before.disparity[120, 280] == 10.0
+    assert not (np.abs(after.disparity[100:140, 240:300] - 10.0) < 1.0).any()
+
+
+def test_colour_input_matches_grey(scene):
+    rgb = np.repeat(scene.left[:, :, None], 3, axis=2)
+    rgb_right = np.repeat(scene.right[:, :, None], 3, axis=2)
+    processor = StereoProcessor(PARAMS)
+    grey = processor.process(scene.left, "mono8", scene.right, "mono8", scene.geometry)
+    colour = processor.process(rgb, "bgr8", rgb_right, "bgr8", scene.geometry)
+    np.testing.assert_array_equal(np.nan_to_num(grey.disparity, nan=-1),
+                                  np.nan_to_num(colour.disparity, nan=-1))
+
+
+@pytest.mark.parametrize("right_encoding, right_shape, camera_size, message", [
+    ("bgr8", None, None, "left image is mono8 but right is bgr8"),
+    ("mono8", (240, 300), None, "left image is 320x240 but right is 300x240"),
+    ("mono8", None, (640, 480), "images are 320x240 but camera_info says 640x480"),
+])
+def test_bad_pairs_are_rejected(scene, right_encoding, right_shape, camera_size, message):
+    right = scene.right if right_shape is None else np.zeros(right_shape, np.uint8)
+    geometry = scene.geometry
+    if camera_size:
+        geometry = StereoGeometry.from_calibrations(
+            *rectified_calibrations(*camera_size, 400.0, 160.0, 120.0, 0.1))
+    with pytest.raises(ValueError, match=message):
+        StereoProcessor(PARAMS).process(scene.left, "mono8", right, right_encoding, geometry)
+
+
+def test_fill_invalid_marks_below_min():
+    filled = fill_invalid(np.array([[np.nan, 5.0]], np.float32), 31.0)
+    assert filled.tolist() == [[30.0, 5.0]]
+    assert filled.dtype == np.float32
+
+
+def test_motorcycle_through_the_pipeline():
+    scene = motorcycle()
+    geometry = scene.geometry
+    frame = StereoProcessor().process(scene.left, "rgb8", scene.right, "rgb8", geometry)
+    truth = scene.ground_truth - np.float32(geometry.cx_offset)
+    accuracy = evaluate(frame.disparity, truth, threshold=2.0)
+    assert accuracy.bad < 30.0 and accuracy.density > 75.0
+    # depth agrees with the ground truth's depth where both are known and the match is good
+    truth_depth = geometry.depth_from_disparity(truth)
+    good = np.abs(frame.disparity - truth) < 1.0
+    relative = np.abs(frame.depth[good] - truth_depth[good]) / truth_depth[good]
+    assert np.median(relative) < 0.01

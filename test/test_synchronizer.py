@@ -1,0 +1,112 @@
+import pytest
+
+from stereo_depth_node.synchronizer import ApproximateTimeSynchronizer, ExactTimeSynchronizer
+
+MS = 1_000_000
+
+
+def feed(sync, arrivals):
+    """Add (input, stamp_ms) arrivals; return the emitted sets as tuples of (input, stamp_ms)."""
+    emitted = []
+    for index, stamp in arrivals:
+        result = sync.add(index, int(stamp * MS), (index, stamp))
+        if result is not None:
+            emitted.append(result)
+    return emitted
+
+
+class TestExact:
+    def test_pairs_identical_stamps_whatever_the_arrival_order(self):
+        sync = ExactTimeSynchronizer(4, queue_size=5)
+        emitted = feed(sync, [(2, 100), (0, 100), (3, 100), (1, 200), (1, 100),
+                              (0, 200), (3, 200), (2, 200)])
+        assert emitted == [((0, 100), (1, 100), (2, 100), (3, 100)),
+                           ((0, 200), (1, 200), (2, 200), (3, 200))]
+        assert sync.stats.sets == 2 and sync.stats.dropped == 0
+
+    def test_interleaved_frames_out_of_order(self):
+        sync = ExactTimeSynchronizer(2, queue_size=5)
+        emitted = feed(sync, [(0, 100), (0, 200), (1, 200), (1, 100)])
+        # 200 completes first; 100 can no longer be emitted in order and is dropped.
+        assert emitted == [((0, 200), (1, 200))]
+        assert sync.stats.dropped == 2  # (0,100) pending, then the late (1,100)
+
+    def test_skewed_stamps_never_pair(self):
+        sync = ExactTimeSynchronizer(2, queue_size=5)
+        assert feed(sync, [(0, 100), (1, 101), (0, 200), (1, 201)]) == []
+        assert sync.stats.stamp_skew_ns() == 1 * MS
+
+    def test_dropped_message_loses_only_its_frame(self):
+        sync = ExactTimeSynchronizer(2, queue_size=5)
+        emitted = feed(sync, [(0, 100), (0, 200), (1, 200), (0, 300), (1, 300)])
+        assert emitted == [((0, 200), (1, 200)), ((0, 300), (1, 300))]
+        assert sync.stats.dropped == 1
+
+    def test_duplicate_is_replaced_not_doubled(self):
+        sync = ExactTimeSynchronizer(2, queue_size=5)
+        sync.add(0, 100, "first")
+        sync.add(0, 100, "second")
+        assert sync.add(1, 100, "right") == ("second", "right")
+        assert sync.stats.duplicates == 1
+        assert sync.add(0, 100, "late duplicate") is None  # already emitted
+        assert sync.stats.dropped == 1
+
+    def test_queue_size_bounds_pending_stamps(self):
+        sync = ExactTimeSynchronizer(2, queue_size=2)
+        feed(sync, [(0, 100), (0, 200), (0, 300)])
+        assert sync.stats.dropped == 1  # 100 evicted
+        assert feed(sync, [(1, 100)]) == []
+        assert feed(sync, [(1, 300)]) == [((0, 300), (1, 300))]
+
+
+class TestApproximate:
+    def test_pairs_skewed_stamps_within_tolerance(self):
+        sync = ApproximateTimeSynchronizer(2, queue_size=5, max_interval_ns=5 * MS)
+        emitted = feed(sync, [(0, 100), (1, 103), (0, 200), (1, 203), (0, 300), (1, 303)])
+        assert emitted == [((0, 100), (1, 103)), ((0, 200), (1, 203))]
+        # the last set waits: input 0 could still deliver a stamp closer to 303
+        assert feed(sync, [(0, 400)]) == [((0, 300), (1, 303))]
+
+    def test_rejects_sets_wider_than_tolerance(self):
+        sync = ApproximateTimeSynchronizer(2, queue_size=5, max_interval_ns=2 * MS)
+        emitted = feed(sync, [(0, 100), (1, 103), (0, 200), (1, 203), (0, 300)])
+        assert emitted == []
+        assert sync.stats.dropped >= 2
+
+    def test_equal_stamps_pair_immediately(self):
+        sync = ApproximateTimeSynchronizer(4, queue_size=5, max_interval_ns=0)
+        emitted = feed(sync, [(0, 100), (1, 100), (2, 100), (3, 100)])
+        assert emitted == [((0, 100), (1, 100), (2, 100), (3, 100))]
+
+    def test_picks_the_closest_message(self):
+        sync = ApproximateTimeSynchronizer(2, queue_size=5)
+        emitted = feed(sync, [(0, 100), (0, 133), (0, 166), (1, 140)])
+        assert emitted == [((0, 133), (1, 140))]
+        assert sync.stats.dropped == 1  # 100 can never be used now
+
+    def test_out_of_order_arrival_within_an_input(self):
+        sync = ApproximateTimeSynchronizer(2, queue_size=5, max_interval_ns=1 * MS)
+        emitted = feed(sync, [(0, 200), (0, 100), (1, 100), (1, 200)])
+        assert emitted == [((0, 100), (1, 100)), ((0, 200), (1, 200))]
+
+    def test_late_message_after_emission_is_dropped(self):
+        sync = ApproximateTimeSynchronizer(2, queue_size=5, max_interval_ns=1 * MS)
+        feed(sync, [(0, 200), (1, 200)])
+        assert feed(sync, [(0, 150)]) == []
+        assert sync.stats.dropped == 1
+
+    def test_queue_size_drops_oldest(self):
+        sync = ApproximateTimeSynchronizer(2, queue_size=2, max_interval_ns=1 * MS)
+        feed(sync, [(0, 100), (0, 200), (0, 300)])
+        assert sync.stats.dropped == 1
+        assert feed(sync, [(1, 300)]) == [((0, 300), (1, 300))]
+
+
+@pytest.mark.parametrize("cls", [ExactTimeSynchronizer, ApproximateTimeSynchronizer])
+def test_invalid_construction(cls):
+    with pytest.raises(ValueError, match="at least 2 inputs"):
+        cls(1, 5)
+    with pytest.raises(ValueError, match="queue_size = 0"):
+        cls(2, 0)
+    with pytest.raises(IndexError):
+        cls(2, 5).add(2, 0, None)
