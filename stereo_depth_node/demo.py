@@ -38,7 +38,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="node parameters (default: config/stereo_depth.yaml)")
     parser.add_argument("--frames", type=int, default=10, help="frames to stream")
     parser.add_argument("--rate", type=float, default=5.0, help="frames per second")
-    parser.add_argument("--domain-id", type=int, default=1 + os.getpid() % 100,
+    parser.add_argument("--domain-id", type=int, default=90 + os.getpid() % 10,
                         help="ROS_DOMAIN_ID of this run (traffic stays on 127.0.0.1)")
     return parser.parse_args(argv)
 

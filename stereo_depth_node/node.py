@@ -111,7 +111,8 @@ class StereoDepthNode(Node):
         self._last_set_time = time.monotonic()
         self._last_arrival_time: float | None = None
         self._waiting_logged = False
-        self.frames_dropped = 0
+        self._frames_dropped = 0
+        self._last_drop: tuple[str, float] | None = None  # reason, when it was logged
         self.create_timer(1.0, self._check_synchronization)
         self.get_logger().info(
             f"subscribed to {', '.join(self.resolve_topic_name(t) for t in INPUT_TOPICS)}; "
@@ -182,6 +183,17 @@ class StereoDepthNode(Node):
             f"inputs arrive but no synchronized set for {now - self._last_set_time:.0f} s "
             f"(received: {counts}); {advice}", throttle_duration_sec=LOG_THROTTLE_SECONDS)
 
+    def _report_dropped_frame(self, stamp: int, reason: str) -> None:
+        """Log a dropped frame: a new reason at once, a repeated one every few seconds."""
+        self._frames_dropped += 1
+        now = time.monotonic()
+        if self._last_drop is not None and self._last_drop[0] == reason and \
+                now - self._last_drop[1] < LOG_THROTTLE_SECONDS:
+            return
+        self._last_drop = (reason, now)
+        self.get_logger().error(f"dropped frame at {stamp / 1e9:.6f} s: {reason} "
+                                f"({self._frames_dropped} dropped so far)")
+
     # ---------------------------------------------------------------- processing
     def _process(self, left_image: Image, left_info: CameraInfo, right_image: Image,
                  right_info: CameraInfo) -> None:
@@ -203,10 +215,7 @@ class StereoDepthNode(Node):
                 array_from_image(right_image), right_image.encoding, geometry,
                 want_depth=want_depth, want_points=want_points, want_rgb=use_color)
         except ValueError as error:
-            self.frames_dropped += 1
-            self.get_logger().error(
-                f"dropped frame at {stamp_ns(left_info.header) / 1e9:.6f} s: {error}",
-                throttle_duration_sec=LOG_THROTTLE_SECONDS)
+            self._report_dropped_frame(stamp_ns(left_info.header), str(error))
             return
         header = left_info.header
         if want_disparity:

@@ -77,10 +77,13 @@ class StereoStreamClient(Node):
         self.received.messages.setdefault(topic, {})[stamp] = message
         self.received.arrival.setdefault(topic, {})[stamp] = time.monotonic()
 
+    def inputs_connected(self) -> bool:
+        """Whether a subscriber has matched every input publisher."""
+        return all(p.get_subscription_count() > 0 for p in self._inputs.values())
+
     def connected(self) -> bool:
         """Whether the node has matched every input publisher and output subscription."""
-        return (all(p.get_subscription_count() > 0 for p in self._inputs.values())
-                and all(s.get_publisher_count() > 0 for s in self._outputs))
+        return self.inputs_connected() and all(s.get_publisher_count() > 0 for s in self._outputs)
 
     def publish_pair(self, left: np.ndarray, right: np.ndarray, encoding: str,
                      left_calibration: CameraCalibration, right_calibration: CameraCalibration,

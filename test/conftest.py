@@ -1,0 +1,62 @@
+"""Fixtures for the tests that run the node as a real process over DDS."""
+
+import itertools
+import os
+
+import pytest
+
+from stereo_depth_node.node_process import NodeProcess, config_file, isolate_ros_environment
+
+# Node tests use ROS_DOMAIN_ID 20..39, the demo 90..99; traffic stays on 127.0.0.1.
+TEST_DOMAIN_ID = 20 + os.getpid() % 20
+_namespaces = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def ros_env():
+    """Isolated DDS environment and an initialised rclpy for this test session."""
+    env = isolate_ros_environment(TEST_DOMAIN_ID)
+    import rclpy
+
+    rclpy.init()
+    yield env
+    rclpy.try_shutdown()
+
+
+@pytest.fixture
+def namespace():
+    """A namespace of its own for each test, so nodes of different tests never meet."""
+    return f"/t{os.getpid()}_{next(_namespaces)}"
+
+
+@pytest.fixture
+def start_node(ros_env, namespace):
+    """Start the node in this test's namespace; stopped (SIGINT) after the test."""
+    started = []
+
+    def start(parameters=None):
+        node = NodeProcess(config_file("stereo_depth.yaml"), parameters, env=ros_env,
+                           ros_args=["-r", f"__ns:={namespace}"])
+        started.append(node)
+        return node
+
+    yield start
+    for node in started:
+        node.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client(ros_env, namespace):
+    """Factory for stream clients in this test's namespace."""
+    from stereo_depth_node.stream_client import StereoStreamClient
+
+    made = []
+
+    def make(outputs=("disparity", "depth", "points2")):
+        made.append(StereoStreamClient(outputs, namespace=namespace,
+                                       name=f"client{len(made)}"))
+        return made[-1]
+
+    yield make
+    for node in made:
+        node.destroy_node()

@@ -1,0 +1,292 @@
+"""The node as a real process, driven over DDS (loopback only, own domain)."""
+
+import signal
+import time
+
+import numpy as np
+import pytest
+import rclpy
+from rclpy.parameter import Parameter
+from rclpy.parameter_client import AsyncParameterClient
+from rclpy.qos import ReliabilityPolicy
+
+from stereo_depth_node.matcher import valid_window
+from stereo_depth_node.messages import (
+    array_from_image,
+    camera_info_message,
+    disparity_from_message,
+    image_message,
+)
+from stereo_depth_node.params import MatcherParams
+from stereo_depth_node.point_cloud import CloudLayout, unpack_cloud, unpack_rgb
+from stereo_depth_node.scenes import Layer, layered_scene, motorcycle
+from stereo_depth_node.stereo_processor import StereoProcessor, fill_invalid
+from stereo_depth_node.stream_client import header_at
+
+SECOND = 1_000_000_000
+ALL_OUTPUTS = ("disparity", "depth", "points2")
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return layered_scene(width=320, height=240, background_disparity=10,
+                         layers=(Layer(100, 60, 220, 180, 20),), seed=5)
+
+
+def connect(client, scene, timeout=30.0):
+    assert client.spin_until(client.connected, timeout), "node did not match the client"
+    assert client.prime(scene.left, scene.right, scene.encoding, scene.left_calibration,
+                        scene.right_calibration, timeout), "node did not answer"
+
+
+def send(client, scene, stamp, outputs=ALL_OUTPUTS, timeout=10.0, right=None, **kwargs):
+    """Publish one frame; return whether every output for its stamp arrived."""
+    client.publish_pair(scene.left, scene.right if right is None else right, scene.encoding,
+                        scene.left_calibration, scene.right_calibration, stamp, **kwargs)
+    return client.spin_until(
+        lambda: all(stamp in client.received.messages.get(t, {}) for t in outputs), timeout)
+
+
+def cloud_of(message):
+    layout = CloudLayout(tuple((f.name, f.offset) for f in message.fields), message.point_step)
+    return unpack_cloud(bytes(message.data), layout, message.height, message.width)
+
+
+def set_parameters(client, namespace, **values):
+    parameters = AsyncParameterClient(client, f"{namespace}/stereo_depth_node")
+    assert parameters.wait_for_services(10.0)
+    future = parameters.set_parameters([Parameter(k, value=v) for k, v in values.items()])
+    rclpy.spin_until_future_complete(client, future, timeout_sec=10.0)
+    return future.result().results
+
+
+def get_parameter(client, namespace, name):
+    parameters = AsyncParameterClient(client, f"{namespace}/stereo_depth_node")
+    assert parameters.wait_for_services(10.0)
+    future = parameters.get_parameters([name])
+    rclpy.spin_until_future_complete(client, future, timeout_sec=10.0)
+    return future.result().values[0]
+
+
+def test_outputs_equal_the_core_on_real_data(start_node, client):
+    scene = motorcycle()
+    node = start_node()
+    stream = client()
+    connect(stream, scene)
+    stamp = 1_700_000_000 * SECOND + 123_456_789
+    assert send(stream, scene, stamp)
+    disparity_msg = stream.received.messages["disparity"][stamp]
+    depth_msg = stream.received.messages["depth"][stamp]
+    cloud_msg = stream.received.messages["points2"][stamp]
+
+    geometry = scene.geometry
+    processor = StereoProcessor(MatcherParams())
+    expected = processor.process(scene.left, "rgb8", scene.right, "rgb8", geometry,
+                                 want_points=True, want_rgb=True)
+    bounds = processor.disparity_bounds(geometry)
+
+    for message in (disparity_msg, depth_msg, cloud_msg):
+        assert message.header.stamp.sec == 1_700_000_000
+        assert message.header.stamp.nanosec == 123_456_789
+        assert message.header.frame_id == "left_camera_optical_frame"
+    # DisparityImage: same values as the core, with stereo_image_proc's metadata
+    assert disparity_msg.image.encoding == "32FC1"
+    np.testing.assert_array_equal(array_from_image(disparity_msg.image),
+                                  fill_invalid(expected.disparity, bounds[0]))
+    assert disparity_msg.f == pytest.approx(994.978)
+    assert disparity_msg.t == pytest.approx(0.193001)
+    assert disparity_msg.delta_d == 1 / 16
+    # cx_l - cx_r = -31.086 px: bounds are shifted with the image, min + range - 1
+    assert disparity_msg.min_disparity == pytest.approx(31.086, abs=1e-4)
+    assert disparity_msg.max_disparity == pytest.approx(31.086 + 63, abs=1e-4)
+    window = valid_window(MatcherParams(), 741, 500)
+    assert (disparity_msg.valid_window.x_offset, disparity_msg.valid_window.width) == \
+        (window.x_offset, window.width)
+    # depth = f T / d, NaN where unknown (REP 118: 32FC1 metres)
+    assert depth_msg.encoding == "32FC1"
+    depth = array_from_image(depth_msg)
+    d = disparity_from_message(disparity_msg)
+    known = np.isfinite(d)
+    np.testing.assert_allclose(depth[known], 994.978 * 0.193001 / d[known], rtol=1e-5)
+    assert np.isnan(depth[~known]).all()
+    assert 0.3 < np.nanmedian(depth) < 10.0
+    # organized cloud: z is the depth, x and y from the left camera's intrinsics
+    assert (cloud_msg.height, cloud_msg.width, cloud_msg.point_step) == (500, 741, 32)
+    assert [(f.name, f.offset, f.datatype, f.count) for f in cloud_msg.fields] == \
+        [("x", 0, 7, 1), ("y", 4, 7, 1), ("z", 8, 7, 1), ("rgb", 16, 7, 1)]
+    assert cloud_msg.row_step == 32 * 741 and not cloud_msg.is_dense
+    cloud = cloud_of(cloud_msg)
+    np.testing.assert_array_equal(cloud["z"], depth)
+    v, u = 250, 400
+    assert cloud["x"][v, u] == pytest.approx((u - 311.193) * depth[v, u] / 994.978, rel=1e-5)
+    assert cloud["y"][v, u] == pytest.approx((v - 254.877) * depth[v, u] / 994.978, rel=1e-5)
+    np.testing.assert_array_equal(unpack_rgb(cloud["rgb"]), scene.left)
+    assert node.stop(signal.SIGINT) == 0
+
+
+@pytest.mark.parametrize("use_color, avoid_padding, step, names", [
+    (True, True, 16, ["x", "y", "z", "rgb"]),
+    (False, False, 16, ["x", "y", "z"]),
+    (False, True, 12, ["x", "y", "z"]),
+])
+def test_cloud_layouts(start_node, client, scene, use_color, avoid_padding, step, names):
+    start_node({"use_color": use_color, "avoid_point_cloud_padding": avoid_padding})
+    stream = client(["points2"])
+    connect(stream, scene)
+    assert send(stream, scene, 5 * SECOND, outputs=["points2"])
+    message = stream.received.messages["points2"][5 * SECOND]
+    assert message.point_step == step
+    assert [f.name for f in message.fields] == names
+    assert [f.offset for f in message.fields] == [0, 4, 8, 12][: len(names)]
+    z = cloud_of(message)["z"]
+    # the 20 px box at f = 400 px, T = 0.1 m is 2 m away
+    assert np.median(z[100:140, 140:180]) == pytest.approx(2.0, rel=4e-3)
+
+
+def test_qos_sensor_data_inputs_and_reliable_outputs(start_node, client, namespace, scene):
+    start_node()
+    stream = client()
+    connect(stream, scene)
+    inputs = stream.get_subscriptions_info_by_topic(f"{namespace}/left/image_rect")
+    assert [i.qos_profile.reliability for i in inputs] == [ReliabilityPolicy.BEST_EFFORT]
+    outputs = stream.get_publishers_info_by_topic(f"{namespace}/points2")
+    assert [o.qos_profile.reliability for o in outputs] == [ReliabilityPolicy.RELIABLE]
+    # depth is not announced by discovery: read it from the QoS override parameters
+    depth = get_parameter(stream, namespace, f"qos_overrides.{namespace}/points2.publisher.depth")
+    assert depth.integer_value == 1
+    reliability = get_parameter(
+        stream, namespace, f"qos_overrides.{namespace}/left/image_rect.subscription.reliability")
+    assert reliability.string_value == "best_effort"
+
+
+def test_live_parameter_change_changes_the_output(start_node, client, namespace, scene):
+    start_node()
+    stream = client()
+    connect(stream, scene)
+    assert send(stream, scene, 10 * SECOND)
+    before = stream.received.messages["disparity"][10 * SECOND]
+    assert before.max_disparity == 63.0
+    results = set_parameters(stream, namespace, min_disparity=16)
+    assert results[0].successful
+    assert send(stream, scene, 11 * SECOND)
+    after = stream.received.messages["disparity"][11 * SECOND]
+    assert (after.min_disparity, after.max_disparity) == (16.0, 79.0)
+    background = disparity_from_message(after)[100:140, 240:300]
+    assert np.isnan(background).mean() > 0.9  # its 10 px are now below the search range
+    box = disparity_from_message(after)[100:140, 140:180]
+    assert np.median(box) == pytest.approx(20.0, abs=1 / 16)
+
+
+def test_invalid_parameter_change_is_refused_and_old_value_kept(start_node, client, namespace,
+                                                                scene):
+    start_node()
+    stream = client()
+    connect(stream, scene)
+    refused = set_parameters(stream, namespace, P2=100.0)[0]
+    assert not refused.successful
+    assert "'P2' = 100.0 must be greater than 'P1' = 200.0" in refused.reason
+    off_step = set_parameters(stream, namespace, disparity_range=100)[0]
+    assert not off_step.successful and off_step.reason
+    assert get_parameter(stream, namespace, "P2").double_value == 400.0
+    assert get_parameter(stream, namespace, "disparity_range").integer_value == 64
+    assert send(stream, scene, 12 * SECOND)
+    assert stream.received.messages["disparity"][12 * SECOND].max_disparity == 63.0
+
+
+def test_bad_frames_are_dropped_and_the_next_good_one_processed(start_node, client, scene):
+    node = start_node()
+    stream = client()
+    connect(stream, scene)
+    narrow = scene.right[:, :300].copy()
+    assert not send(stream, scene, 20 * SECOND, right=narrow, timeout=2.0)
+    header = header_at(21 * SECOND, "left_camera_optical_frame")
+    for side, image in (("left", scene.left), ("right", scene.right)):
+        unknown = image_message(image, "mono8", header)
+        unknown.encoding = "yuv422"
+        stream.publish_raw(f"{side}/image_rect", unknown)
+        stream.publish_raw(f"{side}/camera_info", camera_info_message(
+            getattr(scene, f"{side}_calibration"), header))
+    assert send(stream, scene, 22 * SECOND)
+    received = stream.received.messages["disparity"]
+    assert 20 * SECOND not in received and 21 * SECOND not in received
+    assert 22 * SECOND in received
+    assert node.process.poll() is None
+    log = node.output()
+    assert "dropped frame at 20.000000 s: left image is 320x240 but right is 300x240" in log
+    assert "dropped frame at 21.000000 s: unsupported image encoding 'yuv422'; supported: " \
+        "mono8, mono16" in log
+
+
+def test_bad_calibration_is_dropped_with_its_reason(start_node, client, scene):
+    node = start_node()
+    stream = client()
+    connect(stream, scene)
+    broken = scene.right_calibration
+    flipped = type(broken)(broken.width, broken.height, broken.P * [1, 1, 1, -1], broken.frame_id)
+    stream.publish_pair(scene.left, scene.right, scene.encoding, scene.left_calibration, flipped,
+                        30 * SECOND)
+    assert send(stream, scene, 31 * SECOND)
+    assert 30 * SECOND not in stream.received.messages["disparity"]
+    assert "baseline" in node.output() and "must be positive" in node.output()
+
+
+def test_approximate_sync_pairs_skewed_stamps(start_node, client, scene):
+    start_node({"approximate_sync": True, "approximate_sync_tolerance_seconds": 0.01})
+    stream = client(["disparity"])
+    connect(stream, scene)
+    stamps = [40 * SECOND + i * SECOND // 10 for i in range(4)]
+    for stamp in stamps:
+        stream.publish_pair(scene.left, scene.right, scene.encoding, scene.left_calibration,
+                            scene.right_calibration, stamp, right_stamp=stamp + 3_000_000)
+        time.sleep(0.05)
+    # a set is certain once the next frame shows no closer stamp can come: all but the last
+    assert stream.spin_until(
+        lambda: all(s in stream.received.messages.get("disparity", {}) for s in stamps[:-1]), 10)
+
+
+def test_exact_sync_refuses_skewed_stamps_and_says_why(start_node, client, scene):
+    node = start_node()
+    stream = client(["disparity"])
+    connect(stream, scene)
+    deadline = time.monotonic() + 6.0
+    stamp = 50 * SECOND
+    while time.monotonic() < deadline:
+        stream.publish_pair(scene.left, scene.right, scene.encoding, scene.left_calibration,
+                            scene.right_calibration, stamp, right_stamp=stamp + 3_000_000)
+        stream.spin_until(lambda: False, 0.2)
+        stamp += SECOND // 5
+    assert stream.received.count("disparity") == 0
+    log = node.output()
+    assert "no synchronized set" in log
+    assert "newest stamps differ by 3.0 ms" in log
+    assert "set approximate_sync to true" in log
+
+
+def test_lazy_without_subscribers(start_node, client, scene):
+    node = start_node()
+    stream = client(outputs=())
+    assert stream.spin_until(stream.inputs_connected, 30)
+    for i in range(20):  # a stream of frames nobody wants: nothing published, said once
+        stream.publish_pair(scene.left, scene.right, scene.encoding, scene.left_calibration,
+                            scene.right_calibration, (60 + i) * SECOND)
+        stream.spin_until(lambda: False, 0.2)
+    assert node.output().count("no subscriber to disparity, depth or points2: waiting") == 1
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signals_shut_down_cleanly(start_node, client, scene, sig):
+    node = start_node()
+    stream = client(["disparity"])
+    connect(stream, scene)
+    assert node.stop(sig) == 0
+
+
+@pytest.mark.parametrize("parameters, message", [
+    ({"disparity_range": 100}, "disparity_range"),
+    ({"P1": 500.0}, "'P2' = 400.0 must be greater than 'P1' = 500.0"),
+])
+def test_invalid_start_up_parameters_stop_the_node_with_the_reason(start_node, parameters,
+                                                                   message):
+    node = start_node(parameters)
+    assert node.process.wait(30) != 0
+    assert message in node.output()
