@@ -1,0 +1,49 @@
+"""The shipped parameter files: valid, drop-in defaults, a quality preset that earns its name."""
+
+import numpy as np
+import pytest
+
+from stereo_depth_node.metrics import evaluate
+from stereo_depth_node.node_process import config_file
+from stereo_depth_node.param_file import load_parameters
+from stereo_depth_node.params import MatcherParams
+from stereo_depth_node.scenes import motorcycle
+from stereo_depth_node.stereo_processor import StereoProcessor
+
+
+def motorcycle_accuracy(preset):
+    scene = motorcycle()
+    params = MatcherParams.from_mapping(load_parameters(config_file(preset)))
+    frame = StereoProcessor(params).process(scene.left, "rgb8", scene.right, "rgb8",
+                                            scene.geometry, want_depth=False)
+    truth = scene.ground_truth - np.float32(scene.geometry.cx_offset)
+    return evaluate(frame.disparity, truth, threshold=2.0)
+
+
+def test_default_file_is_stereo_image_procs_defaults():
+    parameters = load_parameters(config_file("stereo_depth.yaml"))
+    assert MatcherParams.from_mapping(parameters) == MatcherParams()
+    assert parameters["queue_size"] == 5 and parameters["approximate_sync"] is False
+    assert parameters["use_color"] is True and parameters["avoid_point_cloud_padding"] is False
+
+
+def test_sgbm_quality_is_clearly_better_on_motorcycle():
+    default = motorcycle_accuracy("stereo_depth.yaml")
+    quality = motorcycle_accuracy("sgbm_quality.yaml")
+    assert default.bad == pytest.approx(27.3, abs=0.5)
+    assert quality.bad < 20.0 and quality.bad < default.bad - 7.0
+    assert quality.density > default.density + 7.0
+
+
+def test_parameter_file_errors(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("a: [1,")
+    with pytest.raises(ValueError, match="not valid YAML"):
+        load_parameters(broken)
+    other = tmp_path / "other.yaml"
+    other.write_text("other_node:\n  ros__parameters:\n    x: 1\n")
+    with pytest.raises(ValueError, match="no ros__parameters"):
+        load_parameters(other)
+    named = tmp_path / "named.yaml"
+    named.write_text("/robot/stereo_depth_node:\n  ros__parameters:\n    disparity_range: 128\n")
+    assert load_parameters(named) == {"disparity_range": 128}
