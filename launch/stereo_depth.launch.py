@@ -1,0 +1,116 @@
+"""Launch ``stereo_depth_node`` with its parameters file, input remappings and Fast DDS profile.
+
+The node subscribes ``left/image_rect``, ``left/camera_info``, ``right/image_rect`` and
+``right/camera_info`` and publishes ``disparity``, ``depth`` and ``points2``, all relative
+to its namespace. This launch file puts the node in ``namespace``, loads ``params_file``,
+remaps the four inputs (by default into ``left_namespace`` and ``right_namespace``) and
+gives the node's process the Fast DDS profile for large messages.
+
+Examples
+--------
+Run with the defaults (stereo_image_proc's parameters, inputs ``/left/...`` and ``/right/...``)::
+
+    ros2 launch stereo_depth_node stereo_depth.launch.py
+
+A namespaced rig with its own parameters: inputs ``/stereo/left/image_rect`` etc.,
+outputs ``/stereo/disparity``, ``/stereo/depth`` and ``/stereo/points2``::
+
+    ros2 launch stereo_depth_node stereo_depth.launch.py namespace:=stereo \
+        params_file:=/path/to/my_stereo_depth.yaml
+
+Cameras publishing under other names, and no Fast DDS profile (e.g. with another RMW)::
+
+    ros2 launch stereo_depth_node stereo_depth.launch.py namespace:=stereo \
+        left_namespace:=/camera/left right_namespace:=/camera/right \
+        right_image:=/camera/right/image_rect_mono fastdds_profile:=
+
+List the arguments and their defaults::
+
+    ros2 launch stereo_depth_node stereo_depth.launch.py --show-args
+
+Launch arguments
+----------------
+namespace
+    Namespace of the node and so of its relative topics (default: none).
+left_namespace, right_namespace
+    Where the left and right cameras' topics are, relative to ``namespace`` unless they
+    start with ``/`` (default ``left`` and ``right``).
+left_image, left_camera_info, right_image, right_camera_info
+    The four inputs (default ``<left_namespace>/image_rect``,
+    ``<left_namespace>/camera_info``, ``<right_namespace>/image_rect`` and
+    ``<right_namespace>/camera_info``).
+params_file
+    The node's parameters (default: the installed ``config/stereo_depth.yaml``).
+fastdds_profile
+    ``FASTDDS_DEFAULT_PROFILES_FILE`` for the node's process (default: the installed
+    ``config/fastdds_large_messages.xml``); empty leaves the environment as it is. Give
+    the camera driver and the subscribers the same profile.
+"""
+
+from launch.actions import DeclareLaunchArgument, GroupAction, SetEnvironmentVariable
+from launch.conditions import IfCondition
+from launch.launch_description import LaunchDescription
+from launch.substitutions import LaunchConfiguration, NotEqualsSubstitution, PathJoinSubstitution
+from launch_ros.actions import Node
+from launch_ros.substitutions import FindPackageShare
+
+PACKAGE = "stereo_depth_node"
+
+# (argument, topic the node subscribes, camera namespace argument, topic in that namespace)
+INPUTS = (
+    ("left_image", "left/image_rect", "left_namespace", "image_rect"),
+    ("left_camera_info", "left/camera_info", "left_namespace", "camera_info"),
+    ("right_image", "right/image_rect", "right_namespace", "image_rect"),
+    ("right_camera_info", "right/camera_info", "right_namespace", "camera_info"),
+)
+
+
+def generate_launch_description() -> LaunchDescription:
+    share = FindPackageShare(PACKAGE)
+    arguments = [
+        DeclareLaunchArgument(
+            "namespace", default_value="",
+            description="Namespace of the node and its relative topics."),
+        DeclareLaunchArgument(
+            "left_namespace", default_value="left",
+            description="Namespace of the left camera's topics, relative to 'namespace' "
+                        "unless it starts with '/'."),
+        DeclareLaunchArgument(
+            "right_namespace", default_value="right",
+            description="Namespace of the right camera's topics, relative to 'namespace' "
+                        "unless it starts with '/'."),
+        DeclareLaunchArgument(
+            "params_file",
+            default_value=PathJoinSubstitution([share, "config", "stereo_depth.yaml"]),
+            description="YAML file with the node's parameters."),
+        DeclareLaunchArgument(
+            "fastdds_profile",
+            default_value=PathJoinSubstitution([share, "config", "fastdds_large_messages.xml"]),
+            description="FASTDDS_DEFAULT_PROFILES_FILE for the node; empty to leave it unset."),
+    ]
+    # Declared after the camera namespaces, so that their defaults follow them.
+    arguments += [
+        DeclareLaunchArgument(
+            argument,
+            default_value=PathJoinSubstitution([LaunchConfiguration(camera_namespace), name]),
+            description=f"Topic remapped to the node's '{topic}'.")
+        for argument, topic, camera_namespace, name in INPUTS
+    ]
+
+    fastdds_profile = LaunchConfiguration("fastdds_profile")
+    node = GroupAction([  # scoped: the environment variable is for this node only
+        SetEnvironmentVariable(
+            "FASTDDS_DEFAULT_PROFILES_FILE", fastdds_profile,
+            condition=IfCondition(NotEqualsSubstitution(fastdds_profile, ""))),
+        Node(
+            package=PACKAGE,
+            executable="stereo_depth_node",
+            name="stereo_depth_node",
+            namespace=LaunchConfiguration("namespace"),
+            parameters=[LaunchConfiguration("params_file")],
+            remappings=[(topic, LaunchConfiguration(argument))
+                        for argument, topic, _, _ in INPUTS],
+            output="screen",
+        ),
+    ])
+    return LaunchDescription([*arguments, node])
