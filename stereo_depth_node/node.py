@@ -38,7 +38,7 @@ from stereo_depth_node.messages import (
     image_message,
     stamp_ns,
 )
-from stereo_depth_node.params import PARAMETER_SPECS, MatcherParams
+from stereo_depth_node.params import PARAMETER_SPECS, MatcherParams, ParameterSpec
 from stereo_depth_node.point_cloud import cloud_layout
 from stereo_depth_node.stereo_processor import StereoProcessor, fill_invalid
 from stereo_depth_node.synchronizer import ApproximateTimeSynchronizer, ExactTimeSynchronizer
@@ -67,7 +67,7 @@ SYNC_PARAMETERS = frozenset(
     {"approximate_sync", "approximate_sync_tolerance_seconds", "queue_size"})
 
 
-def _descriptor_from_spec(spec: Any) -> ParameterDescriptor:
+def _descriptor_from_spec(spec: ParameterSpec) -> ParameterDescriptor:
     descriptor = ParameterDescriptor(description=f"{spec.description} Allowed: {spec.allowed()}.")
     if spec.type is int:
         descriptor.integer_range = [IntegerRange(from_value=spec.minimum, to_value=spec.maximum,
