@@ -20,6 +20,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from stereo_depth_node.memory import keep_large_buffers
 from stereo_depth_node.metrics import evaluate
 from stereo_depth_node.node_process import NodeProcess, config_file, isolate_ros_environment
 from stereo_depth_node.ply import write_ply
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the demo; exit code 0 when every frame's outputs arrived."""
     args = parse_args(argv)
     env = isolate_ros_environment(args.domain_id)
+    keep_large_buffers()
     import rclpy
 
     from stereo_depth_node.messages import array_from_image, disparity_from_message

@@ -28,19 +28,14 @@ from rclpy.qos_overriding_options import QoSOverridingOptions
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2
 from stereo_msgs.msg import DisparityImage
 
-from stereo_depth_node.geometry import StereoGeometry
-from stereo_depth_node.matcher import valid_window
+from stereo_depth_node.frame_messages import output_messages
+from stereo_depth_node.memory import keep_large_buffers
 from stereo_depth_node.messages import (
-    array_from_image,
-    calibration_from_camera_info,
-    cloud_message,
-    disparity_message,
-    image_message,
     stamp_ns,
 )
 from stereo_depth_node.params import PARAMETER_SPECS, MatcherParams, ParameterSpec
 from stereo_depth_node.point_cloud import cloud_layout
-from stereo_depth_node.stereo_processor import StereoProcessor, fill_invalid
+from stereo_depth_node.stereo_processor import StereoProcessor
 from stereo_depth_node.synchronizer import ApproximateTimeSynchronizer, ExactTimeSynchronizer
 
 INPUT_TOPICS = ("left/image_rect", "left/camera_info", "right/image_rect", "right/camera_info")
@@ -197,41 +192,29 @@ class StereoDepthNode(Node):
     # ---------------------------------------------------------------- processing
     def _process(self, left_image: Image, left_info: CameraInfo, right_image: Image,
                  right_info: CameraInfo) -> None:
-        want_disparity = self._disparity_pub.get_subscription_count() > 0
-        want_depth = self._depth_pub.get_subscription_count() > 0
-        want_points = self._points_pub.get_subscription_count() > 0
-        if not (want_disparity or want_depth or want_points):
+        publishers = {"disparity": self._disparity_pub, "depth": self._depth_pub,
+                      "points2": self._points_pub}
+        wanted = [name for name, pub in publishers.items() if pub.get_subscription_count() > 0]
+        if not wanted:
             if not self._waiting_logged:
                 self.get_logger().info("no subscriber to disparity, depth or points2: waiting")
                 self._waiting_logged = True
             return
         self._waiting_logged = False
-        use_color = want_points and self._param("use_color")
+        layout = cloud_layout(self._param("use_color"), self._param("avoid_point_cloud_padding"))
         try:
-            geometry = StereoGeometry.from_calibrations(
-                calibration_from_camera_info(left_info), calibration_from_camera_info(right_info))
-            frame = self._processor.process(
-                array_from_image(left_image), left_image.encoding,
-                array_from_image(right_image), right_image.encoding, geometry,
-                want_depth=want_depth, want_points=want_points, want_rgb=use_color)
+            messages = output_messages(self._processor, left_image, left_info, right_image,
+                                       right_info, wanted, layout)
         except ValueError as error:
             self._report_dropped_frame(stamp_ns(left_info.header), str(error))
             return
-        header = left_info.header
-        if want_disparity:
-            bounds = self._processor.disparity_bounds(geometry)
-            self._disparity_pub.publish(disparity_message(
-                fill_invalid(frame.disparity, bounds[0]), header, geometry, bounds,
-                valid_window(self._processor.params, geometry.width, geometry.height)))
-        if want_depth:
-            self._depth_pub.publish(image_message(frame.depth, "32FC1", header))
-        if want_points:
-            layout = cloud_layout(use_color, self._param("avoid_point_cloud_padding"))
-            self._points_pub.publish(cloud_message(frame.points, header, layout, frame.rgb))
+        for name, message in messages.items():
+            publishers[name].publish(message)
 
 
 def main(args: list[str] | None = None) -> int:
     """Run the node until SIGINT or SIGTERM; exit code 0 on a clean shutdown."""
+    keep_large_buffers()
     rclpy.init(args=args)
     try:
         node = StereoDepthNode()
@@ -243,6 +226,11 @@ def main(args: list[str] | None = None) -> int:
         rclpy.spin(node)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
+    except Exception:
+        # A signal can shut the context down while the executor builds its wait
+        # set; rclpy then raises a generic RCLError instead of the shutdown exception.
+        if node.context.ok():
+            raise
     finally:
         node.destroy_node()
         rclpy.try_shutdown()

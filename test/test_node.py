@@ -278,7 +278,7 @@ def test_signals_shut_down_cleanly(start_node, client, scene, sig):
     node = start_node()
     stream = client(["disparity"])
     connect(stream, scene)
-    assert node.stop(sig) == 0
+    assert node.stop(sig) == 0, node.output()
 
 
 @pytest.mark.parametrize("parameters, message", [
