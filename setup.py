@@ -23,6 +23,7 @@ setup(
     entry_points={
         "console_scripts": [
             "stereo_depth_node = stereo_depth_node.node:main",
+            "stereo-depth = stereo_depth_node.cli:main",
         ],
     },
 )

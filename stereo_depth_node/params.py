@@ -68,7 +68,9 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
                   "Matching block size, pixels (odd)."),
     ParameterSpec("min_disparity", int, 0, -2048, 2048, 1,
                   "Smallest disparity searched, pixels."),
-    ParameterSpec("disparity_range", int, 64, 32, 4096, 16,
+    # stereo_image_proc allows 32..4096; 16, OpenCV's smallest search, is accepted as well
+    # (the OpenCV tutorial's numDisparities).
+    ParameterSpec("disparity_range", int, 64, 16, 4096, 16,
                   "Number of disparities searched, pixels (a multiple of 16)."),
     ParameterSpec("texture_threshold", int, 10, 0, 10000, 1,
                   "BM: minimum texture in the block for a match to count."),

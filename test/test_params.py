@@ -27,9 +27,9 @@ def test_defaults_are_stereo_image_procs():
     ("correlation_window_size", 16, "5..255, odd"),
     ("min_disparity", -2049, "-2048..2048"),
     ("min_disparity", 2049, "-2048..2048"),
-    ("disparity_range", 16, "32..4096, a multiple of 16"),
-    ("disparity_range", 40, "32..4096, a multiple of 16"),
-    ("disparity_range", 4112, "32..4096, a multiple of 16"),
+    ("disparity_range", 0, "16..4096, a multiple of 16"),
+    ("disparity_range", 40, "16..4096, a multiple of 16"),
+    ("disparity_range", 4112, "16..4096, a multiple of 16"),
     ("texture_threshold", -1, "0..10000"),
     ("texture_threshold", 10001, "0..10000"),
     ("speckle_size", 1001, "0..1000"),
@@ -62,6 +62,11 @@ def test_p2_must_exceed_p1():
     assert MatcherParams(P1=100.0, P2=100.5).P2 == 100.5
 
 
+def test_disparity_range_accepts_everything_stereo_image_proc_does_and_16():
+    for value in (16, 32, 48, 64, 4096):
+        assert MatcherParams(disparity_range=value).disparity_range == value
+
+
 def test_boundaries_are_accepted_and_types_normalised():
     params = MatcherParams(prefilter_size=255, correlation_window_size=5, min_disparity=-2048,
                            disparity_range=4096, uniqueness_ratio=0, P1=0, P2=4000)
@@ -85,6 +90,6 @@ def test_from_mapping_ignores_other_node_parameters():
 
 
 def test_specs_describe_their_ranges():
-    assert SPECS_BY_NAME["disparity_range"].allowed() == "32..4096, a multiple of 16"
+    assert SPECS_BY_NAME["disparity_range"].allowed() == "16..4096, a multiple of 16"
     assert SPECS_BY_NAME["prefilter_size"].allowed() == "5..255, odd"
     assert all(spec.description for spec in PARAMETER_SPECS)

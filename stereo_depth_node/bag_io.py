@@ -1,0 +1,131 @@
+"""rosbag2 files (sqlite3 and mcap) read and written with ``rosbags``, messages as raw CDR.
+
+Messages stay serialized here; rclpy's ``serialize_message`` and
+``deserialize_message`` turn them into message objects where needed. Every
+failure of the underlying library (a missing, corrupt or truncated bag) is
+raised as :class:`BagError` with the bag's path and the cause.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from rosbags.rosbag2 import Reader, ReaderError, StoragePlugin, Writer, WriterError
+from rosbags.typesys import Stores, get_typestore
+
+STORAGE_FORMATS = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}
+_TYPESTORE = get_typestore(Stores.ROS2_KILTED)
+# What a damaged bag can raise from inside rosbags and its storage back ends.
+_READ_ERRORS = (ReaderError, sqlite3.Error, OSError, ValueError, KeyError, IndexError,
+                AssertionError, EOFError)
+
+
+class BagError(Exception):
+    """A bag that cannot be read or written, with the reason."""
+
+
+def message_class(type_name: str) -> type:
+    """The rclpy message class of a type name such as ``sensor_msgs/msg/Image``."""
+    package, _, name = type_name.partition("/msg/")
+    try:
+        return getattr(importlib.import_module(f"{package}.msg"), name)
+    except (ImportError, AttributeError):
+        raise BagError(f"message type {type_name} is not installed") from None
+
+
+class BagReader:
+    """A bag opened for reading; use as a context manager."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self._reader = Reader(self.path)
+            self._reader.open()
+        except _READ_ERRORS as error:
+            raise BagError(f"cannot open bag {self.path}: {error}") from None
+        self.topics: dict[str, str] = {c.topic: c.msgtype for c in self._reader.connections}
+        self.counts: dict[str, int] = {}
+        for connection in self._reader.connections:
+            self.counts[connection.topic] = (self.counts.get(connection.topic, 0)
+                                             + connection.msgcount)
+
+    def require_topics(self, topics: Iterable[str]) -> None:
+        """Raise BagError naming the missing topics and listing those the bag has."""
+        missing = [t for t in topics if t not in self.topics]
+        if missing:
+            have = ", ".join(f"{t} ({self.topics[t]})" for t in sorted(self.topics)) or "none"
+            raise BagError(f"bag {self.path} has no topic {', '.join(missing)}; "
+                           f"it has: {have}")
+
+    def messages(self, topics: Iterable[str] | None = None) -> Iterator[tuple[str, int, bytes]]:
+        """``(topic, timestamp_ns, cdr_bytes)`` in recording order, streamed."""
+        wanted = set(self.topics if topics is None else topics)
+        connections = [c for c in self._reader.connections if c.topic in wanted]
+        try:
+            for connection, timestamp, data in self._reader.messages(connections=connections):
+                yield connection.topic, timestamp, bytes(data)
+        except _READ_ERRORS as error:
+            raise BagError(f"bag {self.path} is damaged: {error}") from None
+
+    def close(self) -> None:
+        """Close the bag."""
+        self._reader.close()
+
+    def __enter__(self) -> BagReader:
+        return self
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+
+class BagWriter:
+    """A bag written under a temporary name and renamed into place only on success.
+
+    Use as a context manager: leaving it with an exception removes the partial
+    bag and leaves ``path`` untouched.
+    """
+
+    def __init__(self, path: str | Path, storage: str = "mcap") -> None:
+        if storage not in STORAGE_FORMATS:
+            raise BagError(f"storage format {storage!r} is not one of {', '.join(STORAGE_FORMATS)}")
+        self.path = Path(path)
+        if self.path.exists():
+            raise BagError(f"{self.path} exists already; choose another output path")
+        self._partial = self.path.with_name(f".{self.path.name}.partial")
+        shutil.rmtree(self._partial, ignore_errors=True)
+        try:
+            self._writer = Writer(self._partial, version=9, storage_plugin=STORAGE_FORMATS[storage])
+            self._writer.open()
+        except (WriterError, OSError) as error:
+            raise BagError(f"cannot write bag {self.path}: {error}") from None
+        self._connections: dict[str, Any] = {}
+        self.counts: dict[str, int] = {}
+
+    def write(self, topic: str, type_name: str, timestamp: int, data: bytes) -> None:
+        """Append one serialized message; the topic is added on first use."""
+        if topic not in self._connections:
+            self._connections[topic] = self._writer.add_connection(topic, type_name,
+                                                                   typestore=_TYPESTORE)
+            self.counts[topic] = 0
+        self._writer.write(self._connections[topic], timestamp, data)
+        self.counts[topic] += 1
+
+    def __enter__(self) -> BagWriter:
+        return self
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        try:
+            self._writer.close()
+        finally:
+            if exc_type is None:
+                self._partial.rename(self.path)
+            else:
+                shutil.rmtree(self._partial, ignore_errors=True)

@@ -1,0 +1,119 @@
+"""``stereo-depth process``: run the node's pipeline over a bag and write a new bag.
+
+The same synchronizer, core and message conversions as the node, fed from a
+bag instead of subscriptions. Processing is streamed: one synchronizer queue
+of messages is held at a time, so memory stays flat however long the bag is.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rclpy.serialization import deserialize_message, serialize_message
+from sensor_msgs.msg import CameraInfo, Image
+
+from stereo_depth_node.bag_io import BagReader, BagWriter
+from stereo_depth_node.frame_messages import OUTPUTS, output_messages
+from stereo_depth_node.messages import stamp_ns
+from stereo_depth_node.params import MatcherParams
+from stereo_depth_node.point_cloud import cloud_layout
+from stereo_depth_node.stereo_processor import StereoProcessor
+from stereo_depth_node.synchronizer import ApproximateTimeSynchronizer, ExactTimeSynchronizer
+
+OUTPUT_TYPES = {"disparity": "stereo_msgs/msg/DisparityImage",  # by frame_messages.OUTPUTS
+                "depth": "sensor_msgs/msg/Image",
+                "points2": "sensor_msgs/msg/PointCloud2"}
+INPUT_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CameraInfo") * 2
+
+
+@dataclass(frozen=True)
+class ProcessOptions:
+    """What to read, how to pair it, and what to write."""
+
+    input_topics: tuple[str, str, str, str]  # left image, left info, right image, right info
+    params: MatcherParams = field(default_factory=MatcherParams)
+    approximate_sync: bool = False
+    approximate_sync_tolerance_seconds: float = 0.0
+    queue_size: int = 5
+    use_color: bool = True
+    avoid_point_cloud_padding: bool = False
+    output_prefix: str = ""
+    include_inputs: bool = False
+    storage: str = "mcap"
+
+
+@dataclass
+class ProcessSummary:
+    """Counts of what happened to the frames."""
+
+    frames_in: int = 0  # left images read
+    frames_paired: int = 0
+    frames_written: int = 0
+    dropped_unpaired: int = 0  # input messages the synchronizer discarded
+    dropped: Counter = field(default_factory=Counter)  # reason -> frames
+
+    def lines(self) -> list[str]:
+        """Human-readable summary."""
+        lines = [f"frames in: {self.frames_in}, paired: {self.frames_paired}, "
+                 f"written: {self.frames_written}",
+                 f"input messages without a partner (dropped by the synchronizer): "
+                 f"{self.dropped_unpaired}"]
+        lines += [f"dropped {n} frame(s): {reason}" for reason, n in self.dropped.items()]
+        return lines
+
+
+def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptions,
+                progress: Callable[[int], None] | None = None) -> ProcessSummary:
+    """Pair, match and write every stereo frame of a bag.
+
+    Output messages keep their input frame's header (stamp and left frame id)
+    and are written at the bag time of the message that completed the frame.
+
+    Raises
+    ------
+    BagError
+        Unreadable input, missing topics (the message lists those the bag has),
+        an existing output path. The output is then not created.
+    """
+    summary = ProcessSummary()
+    processor = StereoProcessor(options.params)
+    layout = cloud_layout(options.use_color, options.avoid_point_cloud_padding)
+    classes = (Image, CameraInfo, Image, CameraInfo)
+    index_of = {topic: i for i, topic in enumerate(options.input_topics)}
+    if options.approximate_sync:
+        tolerance = options.approximate_sync_tolerance_seconds
+        synchronizer = ApproximateTimeSynchronizer(
+            4, options.queue_size, int(tolerance * 1e9) if tolerance > 0 else None)
+    else:
+        synchronizer = ExactTimeSynchronizer(4, options.queue_size)
+    topic = {name: f"{options.output_prefix}/{name}" for name in OUTPUT_TYPES}
+
+    with BagReader(in_path) as reader:
+        reader.require_topics(options.input_topics)
+        with BagWriter(out_path, options.storage) as writer:
+            for name, timestamp, data in reader.messages(options.input_topics):
+                index = index_of[name]
+                if progress is not None:
+                    progress(1)
+                if options.include_inputs:
+                    writer.write(name, INPUT_TYPES[index], timestamp, data)
+                message = deserialize_message(data, classes[index])
+                summary.frames_in += index == 0
+                matched = synchronizer.add(index, stamp_ns(message.header), message)
+                if matched is None:
+                    continue
+                summary.frames_paired += 1
+                try:
+                    messages = output_messages(processor, *matched, OUTPUTS, layout)
+                except ValueError as error:
+                    summary.dropped[str(error)] += 1
+                    continue
+                for output, message_out in messages.items():
+                    writer.write(topic[output], OUTPUT_TYPES[output], timestamp,
+                                 serialize_message(message_out))
+                summary.frames_written += 1
+    summary.dropped_unpaired = synchronizer.stats.dropped
+    return summary

@@ -1,0 +1,293 @@
+"""``stereo-depth``: the node's core on image files and rosbag2 files.
+
+Subcommands:
+
+* ``compute LEFT RIGHT --out DIR``: one image pair (the OpenCV tutorial's workflow);
+* ``replay BAG``: publish a bag with its original timing;
+* ``process BAG --out OUT_BAG``: run the core over a bag and write a new bag.
+
+Matcher parameters have the node's names: ``--params FILE`` reads the node's
+YAML, the shortcuts below and ``--set NAME=VALUE`` override it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stereo_depth_node.geometry import CameraCalibration
+from stereo_depth_node.param_file import load_parameters
+from stereo_depth_node.params import ALGORITHM_BM, ALGORITHM_SGBM, MatcherParams
+
+# shortcut option -> (node parameter, conversion)
+SHORTCUTS: dict[str, tuple[str, Any]] = {
+    "algorithm": ("stereo_algorithm", {"bm": ALGORITHM_BM, "sgbm": ALGORITHM_SGBM}.__getitem__),
+    "num_disparities": ("disparity_range", int),
+    "min_disparity": ("min_disparity", int),
+    "block_size": ("correlation_window_size", int),
+    "uniqueness_ratio": ("uniqueness_ratio", float),
+    "speckle_size": ("speckle_size", int),
+    "speckle_range": ("speckle_range", int),
+    "disp12_max_diff": ("disp12_max_diff", int),
+    "sgbm_mode": ("sgbm_mode", int),
+    "p1": ("P1", float),
+    "p2": ("P2", float),
+}
+
+
+class CommandError(Exception):
+    """A problem with the user's input, reported as one line and exit code 2."""
+
+
+def add_matcher_options(parser: argparse.ArgumentParser) -> None:
+    """Options that set matcher parameters (shared by ``compute`` and ``process``)."""
+    group = parser.add_argument_group("matcher parameters (the node's names and ranges)")
+    group.add_argument("--params", type=Path, metavar="FILE",
+                       help="the node's parameter YAML (ros__parameters), e.g. config/*.yaml")
+    group.add_argument("--algorithm", choices=("bm", "sgbm"), help="stereo_algorithm")
+    group.add_argument("--num-disparities", metavar="N", help="disparity_range")
+    group.add_argument("--min-disparity", metavar="N", help="min_disparity")
+    group.add_argument("--block-size", metavar="N", help="correlation_window_size")
+    group.add_argument("--uniqueness-ratio", metavar="R", help="uniqueness_ratio")
+    group.add_argument("--speckle-size", metavar="N", help="speckle_size")
+    group.add_argument("--speckle-range", metavar="N", help="speckle_range")
+    group.add_argument("--disp12-max-diff", metavar="N", help="disp12_max_diff")
+    group.add_argument("--sgbm-mode", metavar="M", help="sgbm_mode")
+    group.add_argument("--p1", metavar="P", help="P1")
+    group.add_argument("--p2", metavar="P", help="P2")
+    group.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="any node parameter, e.g. --set prefilter_cap=63 (repeatable)")
+
+
+def parameters_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """All node parameters the options give: file, then shortcuts, then ``--set``."""
+    values: dict[str, Any] = {}
+    try:
+        if args.params is not None:
+            values.update(load_parameters(args.params))
+        for option, (name, convert) in SHORTCUTS.items():
+            given = getattr(args, option)
+            if given is not None:
+                values[name] = convert(given)
+        for assignment in args.set:
+            name, separator, text = assignment.partition("=")
+            if not separator:
+                raise ValueError(f"--set {assignment!r}: expected NAME=VALUE")
+            values[name.strip()] = yaml.safe_load(text)
+    except (OSError, ValueError, KeyError) as error:
+        raise CommandError(str(error)) from None
+    return values
+
+
+def matcher_params(values: dict[str, Any]) -> MatcherParams:
+    """Validated matcher parameters, or a CommandError naming what is wrong."""
+    try:
+        return MatcherParams.from_mapping(values)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def calibration_from_args(args: argparse.Namespace, image_size: Callable[[], tuple[int, int]]
+                          ) -> tuple[CameraCalibration, CameraCalibration] | None:
+    """The pair's calibration from ``--calib`` or ``--focal``/``--baseline``, if given.
+
+    ``image_size()`` gives ``(width, height)``: with ``--focal`` the principal
+    point is the image centre (and ``cx_right = cx_left + doffs``).
+    """
+    from stereo_depth_node.calibration_files import read_camera_info_yaml, read_middlebury_calib
+    from stereo_depth_node.scenes import rectified_calibrations
+
+    try:
+        if args.calib:
+            if len(args.calib) == 1:
+                return read_middlebury_calib(args.calib[0])
+            if len(args.calib) == 2:
+                return read_camera_info_yaml(args.calib[0]), read_camera_info_yaml(args.calib[1])
+            raise ValueError("--calib takes a Middlebury calib.txt or two camera_info YAML files")
+    except OSError as error:
+        raise CommandError(f"cannot read calibration: {error}") from None
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    if args.focal is None and args.baseline is None:
+        return None
+    if args.focal is None or args.baseline is None:
+        raise CommandError("--focal and --baseline go together")
+    width, height = image_size()
+    cx = (width - 1) / 2
+    try:
+        return rectified_calibrations(width, height, args.focal, cx, (height - 1) / 2,
+                                      args.baseline, cx_right=cx + args.doffs)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+
+def _run_compute(args: argparse.Namespace) -> int:
+    from stereo_depth_node.offline_compute import compute_to_files, read_image
+
+    def left_size() -> tuple[int, int]:
+        height, width = read_image(args.left)[0].shape[:2]
+        return width, height
+
+    params = matcher_params(parameters_from_args(args))
+    try:
+        calibration = calibration_from_args(args, left_size)
+        result = compute_to_files(args.left, args.right, args.out, params, calibration)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    disparity = result.matcher_disparity
+    known = disparity[disparity != float("inf")]
+    print(f"{disparity.shape[1]}x{disparity.shape[0]}: estimates for "
+          f"{100 * known.size / disparity.size:.1f} % of pixels"
+          + (f", disparity {known.min():.2f}..{known.max():.2f} px" if known.size else ""))
+    for path in result.files:
+        print(f"wrote {path}")
+    if args.show:
+        _show(args.left, result.matcher_disparity)
+    return 0
+
+
+def _show(left_path: Path, disparity: Any) -> None:
+    """Left image and disparity side by side, as the tutorial shows them."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or
+                                                 os.environ.get("WAYLAND_DISPLAY")):
+        print("--show: no display here (DISPLAY is not set); the files are written")
+        return
+    import cv2
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    left = cv2.imread(str(left_path), cv2.IMREAD_GRAYSCALE)
+    figure, (image_axes, disparity_axes) = plt.subplots(1, 2, figsize=(12, 5))
+    image_axes.imshow(left, "gray")
+    image_axes.set_title(str(left_path))
+    disparity_axes.imshow(np.where(np.isfinite(disparity), disparity, np.nan), "gray")
+    disparity_axes.set_title("disparity (px)")
+    plt.show()
+
+
+def _run_replay(args: argparse.Namespace) -> int:
+    import rclpy
+
+    from stereo_depth_node.bag_io import BagError
+    from stereo_depth_node.bag_replay import ReplayOptions, parse_remap, replay_bag
+
+    try:
+        remaps = dict(parse_remap(text) for text in args.remap)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    options = ReplayOptions(rate=args.rate, loop=args.loop, delay=args.delay,
+                            topics=args.topics, remaps=remaps)
+    rclpy.init()
+    node = rclpy.create_node("stereo_depth_replay")
+    try:
+        count = replay_bag(node, args.bag, options, keep_running=rclpy.ok)
+        print(f"published {count} messages from {args.bag}")
+    except BagError as error:
+        raise CommandError(str(error)) from None
+    except KeyboardInterrupt:
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+    return 0
+
+
+def _run_process(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from stereo_depth_node.bag_io import BagError, BagReader
+    from stereo_depth_node.bag_process import ProcessOptions, process_bag
+
+    values = parameters_from_args(args)
+    topics = (args.left_image, args.left_info, args.right_image, args.right_info)
+    try:
+        options = ProcessOptions(
+            input_topics=topics, params=matcher_params(values),
+            approximate_sync=bool(values.get("approximate_sync", False)),
+            approximate_sync_tolerance_seconds=float(
+                values.get("approximate_sync_tolerance_seconds", 0.0)),
+            queue_size=int(values.get("queue_size", 5)),
+            use_color=bool(values.get("use_color", True)),
+            avoid_point_cloud_padding=bool(values.get("avoid_point_cloud_padding", False)),
+            output_prefix=args.output_prefix.rstrip("/"), include_inputs=args.include_inputs,
+            storage=args.format)
+        with BagReader(args.bag) as reader:
+            total = sum(reader.counts.get(t, 0) for t in topics)
+        with tqdm(total=total, unit="msg", disable=None, desc="process") as bar:
+            summary = process_bag(args.bag, args.out, options, progress=bar.update)
+    except BagError as error:
+        raise CommandError(str(error)) from None
+    for line in summary.lines():
+        print(line)
+    print(f"wrote {args.out} ({args.format})")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``stereo-depth`` argument parser."""
+    parser = argparse.ArgumentParser(prog="stereo-depth", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    compute = commands.add_parser("compute", help="disparity, depth and cloud from two images")
+    compute.add_argument("left", type=Path, help="left (reference) rectified image")
+    compute.add_argument("right", type=Path, help="right rectified image")
+    compute.add_argument("--out", type=Path, required=True, help="output folder")
+    calib = compute.add_argument_group("calibration (for depth.pfm, depth.png and cloud.ply)")
+    calib.add_argument("--calib", type=Path, nargs="+", metavar="FILE",
+                       help="a Middlebury calib.txt, or left and right camera_info YAML files")
+    calib.add_argument("--focal", type=float, metavar="PX", help="focal length, pixels")
+    calib.add_argument("--baseline", type=float, metavar="M", help="baseline, metres")
+    calib.add_argument("--doffs", type=float, default=0.0, metavar="PX",
+                       help="cx_right - cx_left, pixels (Middlebury's doffs; default 0)")
+    compute.add_argument("--show", action="store_true",
+                         help="show the left image and the disparity with matplotlib")
+    add_matcher_options(compute)
+    compute.set_defaults(run=_run_compute)
+
+    replay = commands.add_parser("replay", help="publish a rosbag2 with its original timing")
+    replay.add_argument("bag", type=Path, help="rosbag2 folder (sqlite3 or mcap)")
+    replay.add_argument("--rate", type=float, default=1.0, help="speed factor (default 1)")
+    replay.add_argument("--loop", action="store_true", help="start over at the end")
+    replay.add_argument("--delay", type=float, default=0.0, metavar="SECONDS",
+                        help="wait before the first message, for subscribers to connect")
+    replay.add_argument("--topics", nargs="+", metavar="TOPIC", help="only these topics")
+    replay.add_argument("--remap", action="append", default=[], metavar="OLD:=NEW",
+                        help="publish a recorded topic under another name (repeatable)")
+    replay.set_defaults(run=_run_replay)
+
+    process = commands.add_parser("process", help="disparity, depth and points2 for a bag")
+    process.add_argument("bag", type=Path, help="input rosbag2 folder (sqlite3 or mcap)")
+    process.add_argument("--out", type=Path, required=True, help="output bag folder (new)")
+    process.add_argument("--left-image", default="/left/image_rect")
+    process.add_argument("--left-info", default="/left/camera_info")
+    process.add_argument("--right-image", default="/right/image_rect")
+    process.add_argument("--right-info", default="/right/camera_info")
+    process.add_argument("--output-prefix", default="", metavar="NS",
+                         help="namespace of the output topics (default: /disparity etc.)")
+    process.add_argument("--include-inputs", action="store_true",
+                         help="copy the four input topics into the output bag")
+    process.add_argument("--format", choices=("mcap", "sqlite3"), default="mcap",
+                         help="storage of the output bag (default mcap)")
+    add_matcher_options(process)
+    process.set_defaults(run=_run_process)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``stereo-depth`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except CommandError as error:
+        print(f"stereo-depth {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""``stereo-depth compute``: one image pair from files to disparity, depth and cloud files.
+
+ROS-free. Writes into a temporary folder beside the output and moves the
+files into place only when all of them are complete.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from stereo_depth_node.geometry import CameraCalibration, StereoGeometry
+from stereo_depth_node.params import MatcherParams
+from stereo_depth_node.pfm import write_pfm
+from stereo_depth_node.ply import write_ply
+from stereo_depth_node.stereo_processor import StereoFrame, StereoProcessor
+from stereo_depth_node.visualize import colorize
+
+
+def read_image(path: str | Path) -> tuple[np.ndarray, str]:
+    """An image file as an array and its ROS encoding (mono8, mono16, bgr8 or bgra8).
+
+    Colour 16-bit images are reduced to 8 bits. Raises ValueError for a file
+    that does not exist or that OpenCV cannot decode.
+    """
+    if not Path(path).is_file():
+        raise ValueError(f"cannot read {path}: no such file")
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise ValueError(f"cannot read {path}: not an image format OpenCV decodes")
+    if image.ndim == 3 and image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
+    if image.ndim == 2:
+        if image.dtype not in (np.uint8, np.uint16):
+            raise ValueError(f"cannot use {path}: {image.dtype} pixels (8 or 16 bit needed)")
+        return image, "mono8" if image.dtype == np.uint8 else "mono16"
+    encodings = {3: "bgr8", 4: "bgra8"}
+    if image.dtype != np.uint8 or image.shape[2] not in encodings:
+        raise ValueError(f"cannot use {path}: {image.shape[2]} channels of {image.dtype}")
+    return image, encodings[image.shape[2]]
+
+
+def pixel_geometry(width: int, height: int) -> StereoGeometry:
+    """Geometry for an uncalibrated pair: disparities only, no principal-point offset."""
+    return StereoGeometry(width, height, fx=1.0, fy=1.0, cx=(width - 1) / 2,
+                          cy=(height - 1) / 2, cx_right=(width - 1) / 2, baseline=1.0)
+
+
+@dataclass(frozen=True)
+class ComputeResult:
+    """What ``compute`` wrote."""
+
+    files: tuple[Path, ...]
+    frame: StereoFrame
+    matcher_disparity: np.ndarray  # x_l - x_r, float32, inf where unknown
+
+
+def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str | Path,
+                     params: MatcherParams,
+                     calibration: tuple[CameraCalibration, CameraCalibration] | None = None,
+                     ) -> ComputeResult:
+    """Match a pair of image files and write the results into ``out_dir``.
+
+    Writes ``disparity.pfm`` (float32, ``x_l - x_r`` with the left image as
+    reference, ``inf`` where there is no estimate: the Middlebury convention)
+    and ``disparity.png`` (TURBO colour map over the search range, black where
+    there is no estimate); with a calibration also ``depth.pfm`` (metres,
+    ``inf`` where unknown), ``depth.png`` and ``cloud.ply`` (valid points, colour).
+
+    Raises
+    ------
+    ValueError
+        Unreadable images, images of different sizes, or a calibration that does
+        not fit them. Nothing is written then.
+    """
+    left, left_encoding = read_image(left_path)
+    right, right_encoding = read_image(right_path)
+    if left.shape[:2] != right.shape[:2]:
+        raise ValueError(f"{left_path} is {left.shape[1]}x{left.shape[0]} but {right_path} is "
+                         f"{right.shape[1]}x{right.shape[0]}; a rectified pair has one size")
+    if left_encoding != right_encoding:  # e.g. a grey and a colour file: match both in grey
+        left, right = (cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
+                       for img in (left, right))
+        left_encoding = right_encoding = "mono8"
+    height, width = left.shape[:2]
+    if calibration is None:
+        geometry = pixel_geometry(width, height)
+    else:
+        geometry = StereoGeometry.from_calibrations(*calibration)
+        if (geometry.width, geometry.height) != (width, height):
+            raise ValueError(f"the calibration is for {geometry.width}x{geometry.height} but the "
+                             f"images are {width}x{height}")
+    frame = StereoProcessor(params).process(
+        left, left_encoding, right, right_encoding, geometry,
+        want_points=calibration is not None, want_rgb=calibration is not None)
+    matcher_disparity = frame.disparity + np.float32(geometry.cx_offset)
+    matcher_disparity[np.isnan(matcher_disparity)] = np.inf
+
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        low = float(params.min_disparity)
+        write_pfm(staging / "disparity.pfm", matcher_disparity)
+        cv2.imwrite(str(staging / "disparity.png"),
+                    colorize(matcher_disparity, low, low + params.disparity_range - 1))
+        if calibration is not None:
+            depth = np.where(np.isnan(frame.depth), np.inf, frame.depth).astype(np.float32)
+            write_pfm(staging / "depth.pfm", depth)
+            known = np.isfinite(depth)
+            near, far = (np.percentile(depth[known], [2, 98]) if known.any() else (0.0, 1.0))
+            cv2.imwrite(str(staging / "depth.png"), colorize(depth, near, max(far, near + 1e-3)))
+            write_ply(staging / "cloud.ply", frame.points, frame.rgb)
+        out_dir.mkdir(exist_ok=True)
+        files = []
+        for produced in sorted(staging.iterdir()):
+            target = out_dir / produced.name
+            produced.replace(target)
+            files.append(target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return ComputeResult(tuple(files), frame, matcher_disparity)

@@ -1,0 +1,191 @@
+"""``stereo-depth process`` and ``replay`` on bags the tests write themselves, in both formats."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from rclpy.serialization import deserialize_message, serialize_message
+from sensor_msgs.msg import Image, PointCloud2
+from stereo_msgs.msg import DisparityImage
+
+from stereo_depth_node.bag_io import BagError, BagReader, BagWriter
+from stereo_depth_node.bag_process import ProcessOptions, process_bag
+from stereo_depth_node.cli import main
+from stereo_depth_node.geometry import CameraCalibration
+from stereo_depth_node.messages import (
+    array_from_image,
+    camera_info_message,
+    disparity_from_message,
+    image_message,
+    stamp_ns,
+)
+from stereo_depth_node.node_process import NodeProcess, config_file
+from stereo_depth_node.params import MatcherParams
+from stereo_depth_node.sample_bag import DEFAULT_TOPICS, write_stereo_bag
+from stereo_depth_node.scenes import Layer, layered_scene, motorcycle
+from stereo_depth_node.stereo_processor import StereoProcessor, fill_invalid
+from stereo_depth_node.stream_client import header_at
+
+SECOND = 1_000_000_000
+STAMPS = [1_700_000_000 * SECOND + i * SECOND // 10 for i in range(6)]
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return layered_scene(width=320, height=240, background_disparity=10,
+                         layers=(Layer(100, 60, 220, 180, 20),), seed=11)
+
+
+def read_bag(path):
+    """topic -> list of (bag time, message)."""
+    types = {"/disparity": DisparityImage, "/depth": Image, "/points2": PointCloud2,
+             "/left/image_rect": Image}
+    result = {}
+    with BagReader(path) as reader:
+        for topic, timestamp, data in reader.messages():
+            if topic in types:
+                result.setdefault(topic, []).append(
+                    (timestamp, deserialize_message(data, types[topic])))
+    return result
+
+
+@pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
+def test_process_writes_the_cores_result_for_every_frame(tmp_path, storage):
+    real = motorcycle()
+    write_stereo_bag(tmp_path / "in", real, STAMPS[:3], storage)
+    summary = process_bag(tmp_path / "in", tmp_path / "out",
+                          ProcessOptions(DEFAULT_TOPICS, storage=storage))
+    assert (summary.frames_in, summary.frames_paired, summary.frames_written) == (3, 3, 3)
+    assert not summary.dropped and summary.dropped_unpaired == 0
+    with BagReader(tmp_path / "out") as reader:
+        assert reader.counts == {"/disparity": 3, "/depth": 3, "/points2": 3}
+    bag = read_bag(tmp_path / "out")
+    expected = StereoProcessor(MatcherParams()).process(real.left, "rgb8", real.right, "rgb8",
+                                                        real.geometry)
+    for topic in ("/disparity", "/depth", "/points2"):
+        assert [stamp_ns(m.header) for _, m in bag[topic]] == STAMPS[:3]  # stamps preserved
+        assert [t for t, _ in bag[topic]] == STAMPS[:3]
+        assert all(m.header.frame_id == "left_camera_optical_frame" for _, m in bag[topic])
+    for _, message in bag["/disparity"]:
+        np.testing.assert_array_equal(array_from_image(message.image),
+                                      fill_invalid(expected.disparity, message.min_disparity))
+    np.testing.assert_array_equal(array_from_image(bag["/depth"][0][1]), expected.depth)
+    assert bag["/points2"][0][1].point_step == 32
+
+
+def test_include_inputs_prefix_and_sgbm_params_file(tmp_path, scene):
+    write_stereo_bag(tmp_path / "in", scene, STAMPS)
+    result = main(["process", str(tmp_path / "in"), "--out", str(tmp_path / "out"),
+                   "--params", str(config_file("sgbm_quality.yaml")), "--include-inputs",
+                   "--output-prefix", "/stereo", "--format", "sqlite3"])
+    assert result == 0
+    with BagReader(tmp_path / "out") as reader:
+        assert reader.counts == {**{t: 6 for t in DEFAULT_TOPICS},
+                                 "/stereo/disparity": 6, "/stereo/depth": 6, "/stereo/points2": 6}
+        disparity = next(deserialize_message(d, DisparityImage)
+                         for t, _, d in reader.messages(["/stereo/disparity"]))
+    box = disparity_from_message(disparity)[100:140, 140:180]
+    assert np.median(box) == pytest.approx(20.0, abs=1 / 16)
+
+
+def test_unpaired_and_bad_frames_are_counted(tmp_path, scene):
+    broken = scene.right_calibration
+    flipped = CameraCalibration(broken.width, broken.height, broken.P * [1, 1, 1, -1])
+    with BagWriter(tmp_path / "in") as writer:
+        for stamp, right_calibration in ((STAMPS[0], broken), (STAMPS[1], flipped),
+                                         (STAMPS[2], broken)):
+            header = header_at(stamp, "left")
+            messages = [image_message(scene.left, "mono8", header),
+                        camera_info_message(scene.left_calibration, header),
+                        image_message(scene.right, "mono8", header),
+                        camera_info_message(right_calibration, header)]
+            if stamp == STAMPS[2]:
+                messages = messages[:1]  # a left image whose partners never come
+            for topic, message in zip(DEFAULT_TOPICS, messages):
+                writer.write(topic, f"sensor_msgs/msg/{type(message).__name__}", stamp,
+                             serialize_message(message))
+    summary = process_bag(tmp_path / "in", tmp_path / "out", ProcessOptions(DEFAULT_TOPICS))
+    assert (summary.frames_in, summary.frames_paired, summary.frames_written) == (3, 2, 1)
+    [(reason, count)] = summary.dropped.items()
+    assert count == 1 and "baseline" in reason and "must be positive" in reason
+    assert any("dropped 1 frame(s): right P[0,3]" in line for line in summary.lines())
+
+
+def test_missing_topic_lists_the_topics_the_bag_has(tmp_path, scene):
+    write_stereo_bag(tmp_path / "in", scene, STAMPS[:1])
+    with pytest.raises(BagError) as error:
+        process_bag(tmp_path / "in", tmp_path / "out",
+                    ProcessOptions(("/cam/left", *DEFAULT_TOPICS[1:])))
+    message = str(error.value)
+    assert "has no topic /cam/left" in message
+    assert "/left/image_rect (sensor_msgs/msg/Image)" in message
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
+def test_damaged_bag_is_an_error_not_a_traceback(tmp_path, scene, storage):
+    write_stereo_bag(tmp_path / "in", scene, STAMPS, storage)
+    data_file = next(p for p in (tmp_path / "in").iterdir() if p.suffix in (".mcap", ".db3"))
+    content = data_file.read_bytes()
+    data_file.write_bytes(content[: len(content) // 2])  # truncated mid-recording
+    result = subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", "process",
+                             str(tmp_path / "in"), "--out", str(tmp_path / "out")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("stereo-depth process: error: ")
+    assert str(tmp_path / "in") in result.stderr
+    assert not (tmp_path / "out").exists()
+    assert not (tmp_path / ".out.partial").exists()
+
+
+def test_not_a_bag_and_existing_output(tmp_path, scene):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(BagError, match="cannot open bag"):
+        process_bag(tmp_path / "empty", tmp_path / "out", ProcessOptions(DEFAULT_TOPICS))
+    write_stereo_bag(tmp_path / "in", scene, STAMPS[:1])
+    (tmp_path / "out").mkdir()
+    with pytest.raises(BagError, match="exists already"):
+        process_bag(tmp_path / "in", tmp_path / "out", ProcessOptions(DEFAULT_TOPICS))
+
+
+def test_replayed_bag_reaches_a_running_node(tmp_path, scene, ros_env, namespace, client):
+    stamps = [5 * SECOND + i * SECOND // 5 for i in range(10)]  # 2 s at 5 Hz
+    write_stereo_bag(tmp_path / "in", scene, stamps, topics=(
+        "/cam/l/image", "/cam/l/info", "/cam/r/image", "/cam/r/info"))
+    stream = client(["disparity"])
+    with NodeProcess(config_file("stereo_depth.yaml"), env=ros_env,
+                     ros_args=["-r", f"__ns:={namespace}"]):
+        assert stream.spin_until(stream.connected, 30)
+        remaps = [f"--remap=/cam/{s}/{k}:={namespace}/{side}/{topic}"
+                  for s, side in (("l", "left"), ("r", "right"))
+                  for k, topic in (("image", "image_rect"), ("info", "camera_info"))]
+        replay = subprocess.Popen([sys.executable, "-m", "stereo_depth_node.cli", "replay",
+                                   str(tmp_path / "in"), "--delay", "3", *remaps],
+                                  env=ros_env, stdout=subprocess.PIPE, text=True)
+        assert stream.spin_until(lambda: replay.poll() is not None, 60)
+        assert replay.returncode == 0
+        assert "published 40 messages" in replay.stdout.read()
+        stream.spin_until(lambda: stream.received.count("disparity") == len(stamps), 5)
+    received = stream.received.messages["disparity"]
+    assert len(received) >= len(stamps) - 2, sorted(received)  # best effort: allow losses
+    assert set(received) <= set(stamps)  # the recorded stamps, untouched
+    box = disparity_from_message(received[max(received)])[100:140, 140:180]
+    assert np.median(box) == pytest.approx(20.0, abs=1 / 16)
+    # the bag's 200 ms spacing is kept: arrivals span about 1.8 s
+    arrivals = sorted(stream.received.arrival["disparity"].values())
+    spacing = (arrivals[-1] - arrivals[0]) / (max(received) - min(received)) * SECOND
+    assert 0.7 < spacing < 1.3, arrivals
+
+
+def test_replay_errors(tmp_path, scene):
+    write_stereo_bag(tmp_path / "in", scene, STAMPS[:1])
+    result = subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", "replay",
+                             str(tmp_path / "in"), "--topics", "/nope"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "has no topic /nope" in result.stderr
+    result = subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", "replay",
+                             str(tmp_path / "in"), "--remap", "/left/image_rect=/x"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "is not of the form OLD:=NEW" in result.stderr
