@@ -189,3 +189,34 @@ def test_replay_errors(tmp_path, scene):
                              str(tmp_path / "in"), "--remap", "/left/image_rect=/x"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "is not of the form OLD:=NEW" in result.stderr
+
+
+def test_replay_rate_loop_and_topic_selection(tmp_path, scene, ros_env):
+    import time
+
+    import rclpy
+
+    from stereo_depth_node.bag_replay import ReplayOptions, replay_bag
+
+    stamps = [SECOND + i * SECOND // 5 for i in range(6)]  # 1 s of recording
+    write_stereo_bag(tmp_path / "in", scene, stamps)
+    node = rclpy.create_node("replay_test")
+    try:
+        seen = []
+        start = time.monotonic()
+        count = replay_bag(node, tmp_path / "in",
+                           ReplayOptions(rate=4.0, topics=["/left/camera_info"]),
+                           on_message=lambda topic, t: seen.append((topic, t)))
+        elapsed = time.monotonic() - start
+        assert count == 6 and seen == [("/left/camera_info", t) for t in stamps]
+        assert 0.2 < elapsed < 0.6  # 1 s of recording at 4x
+        looped = []
+        count = replay_bag(node, tmp_path / "in",
+                           ReplayOptions(rate=100.0, loop=True, topics=["/left/camera_info"]),
+                           on_message=lambda topic, t: looped.append(t),
+                           keep_running=lambda: len(looped) < 15)
+        assert count == 15 and looped == (stamps * 3)[:15]
+        with pytest.raises(BagError, match="must be positive"):
+            replay_bag(node, tmp_path / "in", ReplayOptions(rate=0.0))
+    finally:
+        node.destroy_node()
