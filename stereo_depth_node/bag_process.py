@@ -16,16 +16,17 @@ from rclpy.serialization import deserialize_message, serialize_message
 from sensor_msgs.msg import CameraInfo, Image
 
 from stereo_depth_node.bag_io import BagReader, BagWriter
-from stereo_depth_node.frame_messages import OUTPUTS, output_messages
+from stereo_depth_node.frame_messages import output_messages
 from stereo_depth_node.messages import stamp_ns
 from stereo_depth_node.params import MatcherParams
 from stereo_depth_node.point_cloud import cloud_layout
 from stereo_depth_node.stereo_processor import StereoProcessor
 from stereo_depth_node.synchronizer import ApproximateTimeSynchronizer, ExactTimeSynchronizer
 
-OUTPUT_TYPES = {"disparity": "stereo_msgs/msg/DisparityImage",  # by frame_messages.OUTPUTS
+OUTPUT_TYPES = {"disparity": "stereo_msgs/msg/DisparityImage",  # one per frame_messages.OUTPUTS
                 "depth": "sensor_msgs/msg/Image",
-                "points2": "sensor_msgs/msg/PointCloud2"}
+                "points2": "sensor_msgs/msg/PointCloud2",
+                "confidence": "sensor_msgs/msg/Image"}
 INPUT_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CameraInfo") * 2
 
 
@@ -43,6 +44,7 @@ class ProcessOptions:
     output_prefix: str = ""
     include_inputs: bool = False
     storage: str = "mcap"
+    outputs: tuple[str, ...] = ("disparity", "depth", "points2")  # of frame_messages.OUTPUTS
 
 
 @dataclass
@@ -89,7 +91,7 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
             4, options.queue_size, int(tolerance * 1e9) if tolerance > 0 else None)
     else:
         synchronizer = ExactTimeSynchronizer(4, options.queue_size)
-    topic = {name: f"{options.output_prefix}/{name}" for name in OUTPUT_TYPES}
+    topic = {name: f"{options.output_prefix}/{name}" for name in options.outputs}
 
     with BagReader(in_path) as reader:
         reader.require_topics(options.input_topics)
@@ -107,7 +109,7 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
                     continue
                 summary.frames_paired += 1
                 try:
-                    messages = output_messages(processor, *matched, OUTPUTS, layout)
+                    messages = output_messages(processor, *matched, options.outputs, layout)
                 except ValueError as error:
                     summary.dropped[str(error)] += 1
                     continue

@@ -216,7 +216,9 @@ def _run_process(args: argparse.Namespace) -> int:
             use_color=bool(values.get("use_color", True)),
             avoid_point_cloud_padding=bool(values.get("avoid_point_cloud_padding", False)),
             output_prefix=args.output_prefix.rstrip("/"), include_inputs=args.include_inputs,
-            storage=args.format)
+            storage=args.format,
+            outputs=("disparity", "depth", "points2") + (("confidence",) if args.confidence
+                                                           else ()))
         with BagReader(args.bag) as reader:
             total = sum(reader.counts.get(t, 0) for t in topics)
         with tqdm(total=total, unit="msg", disable=None, desc="process") as bar:
@@ -270,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     process.add_argument("--right-info", default="/right/camera_info")
     process.add_argument("--output-prefix", default="", metavar="NS",
                          help="namespace of the output topics (default: /disparity etc.)")
+    process.add_argument("--confidence", action="store_true",
+                         help="also write the per-pixel confidence (32FC1, 0..1) as confidence")
     process.add_argument("--include-inputs", action="store_true",
                          help="copy the four input topics into the output bag")
     process.add_argument("--format", choices=("mcap", "sqlite3"), default="mcap",

@@ -18,7 +18,7 @@ from stereo_depth_node.messages import (
 from stereo_depth_node.point_cloud import CloudLayout
 from stereo_depth_node.stereo_processor import StereoProcessor, fill_invalid
 
-OUTPUTS = ("disparity", "depth", "points2")
+OUTPUTS = ("disparity", "depth", "points2", "confidence")
 
 
 def output_messages(processor: StereoProcessor, left_image: Image, left_info: CameraInfo,
@@ -42,7 +42,8 @@ def output_messages(processor: StereoProcessor, left_image: Image, left_info: Ca
     frame = processor.process(array_from_image(left_image), left_image.encoding,
                               array_from_image(right_image), right_image.encoding, geometry,
                               want_depth="depth" in wanted, want_points=want_points,
-                              want_rgb=want_points and layout.has_color)
+                              want_rgb=want_points and layout.has_color,
+                              want_confidence="confidence" in wanted)
     header = left_info.header
     messages: dict[str, object] = {}
     if "disparity" in wanted:
@@ -54,4 +55,6 @@ def output_messages(processor: StereoProcessor, left_image: Image, left_info: Ca
         messages["depth"] = image_message(frame.depth, "32FC1", header)
     if want_points:
         messages["points2"] = cloud_message(frame.points, header, layout, frame.rgb)
+    if "confidence" in wanted:
+        messages["confidence"] = image_message(frame.confidence, "32FC1", header)
     return messages

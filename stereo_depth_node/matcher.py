@@ -85,10 +85,14 @@ def valid_window(params: MatcherParams, width: int, height: int) -> ValidWindow:
     """Window of potentially valid disparities for an image of ``width`` x ``height``.
 
     Outside it the matcher has no full block or no full search range, so it
-    never produces an estimate there.
+    never produces an estimate there. With ``border_matching`` the images are
+    padded by the search range, so only the block's half width remains.
     """
-    roi = (0, 0, width, height)
+    pad = max(params.min_disparity + params.disparity_range, 0) if params.border_matching else 0
+    roi = (0, 0, width + pad, height)
     x, y, w, h = cv2.getValidDisparityROI(roi, roi, params.min_disparity,
                                           params.disparity_range,
                                           params.correlation_window_size)
-    return ValidWindow(int(x), int(y), max(int(w), 0), max(int(h), 0))
+    x_offset = max(int(x) - pad, 0)
+    return ValidWindow(x_offset, int(y), max(int(x) + int(w) - pad - x_offset, 0),
+                       max(int(h), 0))

@@ -64,6 +64,8 @@ SYNC_PARAMETERS = frozenset(
 
 def _descriptor_from_spec(spec: ParameterSpec) -> ParameterDescriptor:
     descriptor = ParameterDescriptor(description=f"{spec.description} Allowed: {spec.allowed()}.")
+    if spec.type is bool:
+        return descriptor
     if spec.type is int:
         descriptor.integer_range = [IntegerRange(from_value=spec.minimum, to_value=spec.maximum,
                                                  step=spec.step)]
@@ -93,6 +95,8 @@ class StereoDepthNode(Node):
             Image, "depth", output_qos, qos_overriding_options=overrides)
         self._points_pub = self.create_publisher(
             PointCloud2, "points2", output_qos, qos_overriding_options=overrides)
+        self._confidence_pub = self.create_publisher(
+            Image, "confidence", output_qos, qos_overriding_options=overrides)
         for index, (topic, msg_type) in enumerate(zip(INPUT_TOPICS,
                                                       (Image, CameraInfo, Image, CameraInfo))):
             self.create_subscription(
@@ -193,11 +197,12 @@ class StereoDepthNode(Node):
     def _process(self, left_image: Image, left_info: CameraInfo, right_image: Image,
                  right_info: CameraInfo) -> None:
         publishers = {"disparity": self._disparity_pub, "depth": self._depth_pub,
-                      "points2": self._points_pub}
+                      "points2": self._points_pub, "confidence": self._confidence_pub}
         wanted = [name for name, pub in publishers.items() if pub.get_subscription_count() > 0]
         if not wanted:
             if not self._waiting_logged:
-                self.get_logger().info("no subscriber to disparity, depth or points2: waiting")
+                self.get_logger().info(
+                    "no subscriber to disparity, depth, points2 or confidence: waiting")
                 self._waiting_logged = True
             return
         self._waiting_logged = False

@@ -67,8 +67,9 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
     """Match a pair of image files and write the results into ``out_dir``.
 
     Writes ``disparity.pfm`` (float32, ``x_l - x_r`` with the left image as
-    reference, ``inf`` where there is no estimate: the Middlebury convention)
-    and ``disparity.png`` (TURBO colour map over the search range, black where
+    reference, ``inf`` where there is no estimate: the Middlebury convention),
+    ``confidence.pfm`` (0..1, 0 where there is no estimate) and
+    ``disparity.png`` (TURBO colour map over the search range, black where
     there is no estimate); with a calibration also ``depth.pfm`` (metres,
     ``inf`` where unknown), ``depth.png`` and ``cloud.ply`` (valid points, colour).
 
@@ -97,7 +98,8 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
                              f"images are {width}x{height}")
     frame = StereoProcessor(params).process(
         left, left_encoding, right, right_encoding, geometry,
-        want_points=calibration is not None, want_rgb=calibration is not None)
+        want_points=calibration is not None, want_rgb=calibration is not None,
+        want_confidence=True)
     matcher_disparity = frame.disparity + np.float32(geometry.cx_offset)
     matcher_disparity[np.isnan(matcher_disparity)] = np.inf
 
@@ -107,6 +109,7 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
     try:
         low = float(params.min_disparity)
         write_pfm(staging / "disparity.pfm", matcher_disparity)
+        write_pfm(staging / "confidence.pfm", frame.confidence)
         cv2.imwrite(str(staging / "disparity.png"),
                     colorize(matcher_disparity, low, low + params.disparity_range - 1))
         if calibration is not None:

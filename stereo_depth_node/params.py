@@ -26,28 +26,35 @@ class ParameterSpec:
     name : str
         The ROS parameter name (as in ``stereo_image_proc``).
     type : type
-        ``int`` or ``float``.
-    default : int or float
+        ``int``, ``float`` or ``bool``.
+    default : int, float or bool
         Value used when the parameter is not given.
     minimum, maximum : int or float
-        Inclusive bounds.
+        Inclusive bounds (``False``/``True`` for booleans).
     step : int
         For ``int`` parameters: allowed values are ``minimum + k * step``
-        (``2`` makes a parameter odd when ``minimum`` is odd). ``0`` for floats.
+        (``2`` makes a parameter odd when ``minimum`` is odd). ``0`` otherwise.
     description : str
         One line shown by ``ros2 param describe``.
+    choices : tuple of int, optional
+        For ``int`` parameters whose allowed values are not evenly spaced.
     """
 
     name: str
     type: type
-    default: int | float
+    default: int | float | bool
     minimum: int | float
     maximum: int | float
     step: int
     description: str
+    choices: tuple[int, ...] | None = None
 
     def allowed(self) -> str:
         """Human-readable description of the allowed values."""
+        if self.type is bool:
+            return "true or false"
+        if self.choices is not None:
+            return "one of " + ", ".join(map(str, self.choices))
         text = f"{self.minimum}..{self.maximum}"
         if self.type is int and self.step > 1:
             if self.step == 2 and self.minimum % 2 == 1:
@@ -90,6 +97,21 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
     ParameterSpec("P2", float, 400.0, 0.0, 4000.0, 0,
                   "SGBM penalty for a disparity change of more than 1 between neighbours "
                   "(must exceed P1)."),
+    # Beyond stereo_image_proc: every stage is off by default, so the defaults stay drop-in.
+    ParameterSpec("border_matching", bool, False, False, True, 0,
+                  "Match on images padded by the search range, so the left border band "
+                  "(columns below min_disparity + disparity_range) gets estimates."),
+    ParameterSpec("lr_check_max_diff", float, 0.0, 0.0, 64.0, 0,
+                  "Left-right consistency: drop pixels whose right-view disparity differs by "
+                  "more than this, pixels (occlusions, mismatches); 0 disables."),
+    ParameterSpec("fill_holes", bool, False, False, True, 0,
+                  "Fill pixels without an estimate along each row from the farther (smaller "
+                  "disparity) neighbour, for dense output."),
+    ParameterSpec("min_confidence", float, 0.0, 0.0, 1.0, 0,
+                  "Drop pixels whose confidence (0..1) is below this; 0 keeps all."),
+    ParameterSpec("downsample", int, 1, 1, 4, 1,
+                  "Match at 1/downsample resolution and scale the disparity back to full "
+                  "resolution.", choices=(1, 2, 4)),
 )
 
 SPECS_BY_NAME: dict[str, ParameterSpec] = {spec.name: spec for spec in PARAMETER_SPECS}
@@ -119,6 +141,11 @@ class MatcherParams:
     uniqueness_ratio: float = 15.0
     P1: float = 200.0
     P2: float = 400.0
+    border_matching: bool = False
+    lr_check_max_diff: float = 0.0
+    fill_holes: bool = False
+    min_confidence: float = 0.0
+    downsample: int = 1
 
     def __post_init__(self) -> None:
         for spec in PARAMETER_SPECS:
@@ -141,13 +168,22 @@ class MatcherParams:
             raise ValueError(f"unknown matcher parameter(s): {', '.join(unknown)}")
         return dataclasses.replace(self, **changes)
 
-    def as_dict(self) -> dict[str, int | float]:
+    @property
+    def needs_right_view(self) -> bool:
+        """Whether a right-view disparity is needed (left-right check or confidence)."""
+        return self.lr_check_max_diff > 0 or self.min_confidence > 0
+
+    def as_dict(self) -> dict[str, int | float | bool]:
         """Name → value for every parameter."""
         return dataclasses.asdict(self)
 
 
-def _checked(spec: ParameterSpec, value: Any) -> int | float:
+def _checked(spec: ParameterSpec, value: Any) -> int | float | bool:
     """Return ``value`` converted to the spec's type, or raise ValueError."""
+    if spec.type is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"parameter '{spec.name}' = {value!r} must be true or false")
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(
             f"parameter '{spec.name}' = {value!r} must be a number in {spec.allowed()}"
@@ -162,6 +198,8 @@ def _checked(spec: ParameterSpec, value: Any) -> int | float:
         value = float(value)
     in_range = spec.minimum <= value <= spec.maximum
     on_step = spec.step <= 1 or (value - spec.minimum) % spec.step == 0
+    if spec.choices is not None:
+        in_range = value in spec.choices
     if not (in_range and on_step):
         raise ValueError(f"parameter '{spec.name}' = {value!r} is not allowed: {spec.allowed()}")
     return value

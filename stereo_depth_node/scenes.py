@@ -100,7 +100,8 @@ def random_texture(height: int, width: int, seed: int) -> np.ndarray:
 class Layer:
     """A fronto-parallel textured rectangle at a constant integer disparity.
 
-    ``x0 .. x1 - 1`` and ``y0 .. y1 - 1`` are its left-image columns and rows.
+    ``x0 .. x1 - 1`` and ``y0 .. y1 - 1`` are its left-image columns and rows;
+    a ``textureless`` layer is a uniform grey wall.
     """
 
     x0: int
@@ -108,6 +109,7 @@ class Layer:
     x1: int
     y1: int
     disparity: int
+    textureless: bool = False
 
 
 def layered_scene(width: int = 320, height: int = 240, background_disparity: int = 8,
@@ -133,6 +135,9 @@ def layered_scene(width: int = 320, height: int = 240, background_disparity: int
     textures = [random_texture(height, width + max(disparities), seed + i)
                 for i in range(len(disparities))]
     for i, layer in enumerate(order, start=1):
+        if layer.textureless:
+            textures[i] = np.full_like(textures[i], 128)
+    for i, layer in enumerate(order, start=1):
         surface_index[layer.y0:layer.y1, layer.x0:layer.x1] = i
     left = np.choose(surface_index, [texture[:, :width] for texture in textures]).astype(np.uint8)
 
@@ -156,3 +161,29 @@ def layered_scene(width: int = 320, height: int = 240, background_disparity: int
     left_cal, right_cal = rectified_calibrations(width, height, focal_px, (width - 1) / 2,
                                                  (height - 1) / 2, baseline_m)
     return StereoScene(left, right, "mono8", ground_truth, left_cal, right_cal)
+
+
+def slanted_scene(width: int = 320, height: int = 240, top_disparity: float = 6.0,
+                  bottom_disparity: float = 30.0, focal_px: float = 400.0,
+                  baseline_m: float = 0.1, seed: int = 0) -> StereoScene:
+    """Synthetic grey scene: one textured plane whose disparity grows linearly down the image.
+
+    Like a floor seen by a forward-looking camera: row ``v`` has disparity
+    ``top + (bottom - top) * v / (height - 1)`` (sub-pixel). The right image
+    samples the texture at ``u_r + d`` with linear interpolation. Ground truth is
+    exact; pixels whose match falls outside the right image are NaN.
+    """
+    texture = random_texture(height, width, seed).astype(np.float32)
+    rows = np.arange(height, dtype=np.float32)
+    row_disparity = top_disparity + (bottom_disparity - top_disparity) * rows / (height - 1)
+    map_x = (np.arange(width, dtype=np.float32)[None, :] + row_disparity[:, None])
+    map_y = np.repeat(rows[:, None], width, axis=1)
+    right = cv2.remap(texture, map_x.astype(np.float32), map_y, cv2.INTER_LINEAR,
+                      borderMode=cv2.BORDER_REFLECT)
+    ground_truth = np.repeat(row_disparity[:, None], width, axis=1).astype(np.float32)
+    ground_truth[np.arange(width)[None, :] < row_disparity[:, None]] = np.nan
+    left_cal, right_cal = rectified_calibrations(width, height, focal_px, (width - 1) / 2,
+                                                 (height - 1) / 2, baseline_m)
+    return StereoScene(np.round(texture).astype(np.uint8),
+                       np.clip(np.round(right), 0, 255).astype(np.uint8), "mono8",
+                       ground_truth, left_cal, right_cal)

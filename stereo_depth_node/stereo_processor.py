@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from stereo_depth_node.consistency import confidence, fill_holes_background, lr_check
+from stereo_depth_node.dense_matching import DenseMatcher
 from stereo_depth_node.geometry import StereoGeometry
 from stereo_depth_node.image_encoding import to_mono8, to_rgb8
-from stereo_depth_node.matcher import compute_disparity, create_matcher
 from stereo_depth_node.params import MatcherParams
 
 
@@ -30,12 +31,16 @@ class StereoFrame:
         Shape ``(H, W, 3)``, float32, metres, left optical frame; NaN where unknown.
     rgb : numpy.ndarray or None
         Shape ``(H, W, 3)``, uint8, the left image in R, G, B order.
+    confidence : numpy.ndarray or None
+        Float32 in 0..1 (see ``consistency.confidence``); 0 where there is no
+        estimate and where holes were filled.
     """
 
     disparity: np.ndarray
     depth: np.ndarray | None = None
     points: np.ndarray | None = None
     rgb: np.ndarray | None = None
+    confidence: np.ndarray | None = None
 
 
 class StereoProcessor:
@@ -49,7 +54,7 @@ class StereoProcessor:
 
     def __init__(self, params: MatcherParams | None = None) -> None:
         self._params = params or MatcherParams()
-        self._matcher = create_matcher(self._params)
+        self._matcher = DenseMatcher(self._params)
 
     @property
     def params(self) -> MatcherParams:
@@ -58,12 +63,13 @@ class StereoProcessor:
 
     def set_params(self, params: MatcherParams) -> None:
         """Use new (already validated) parameters from the next frame on."""
-        self._matcher = create_matcher(params)
+        self._matcher = DenseMatcher(params)
         self._params = params
 
     def process(self, left: np.ndarray, left_encoding: str, right: np.ndarray,
                 right_encoding: str, geometry: StereoGeometry, *, want_depth: bool = True,
-                want_points: bool = False, want_rgb: bool = False) -> StereoFrame:
+                want_points: bool = False, want_rgb: bool = False,
+                want_confidence: bool = False) -> StereoFrame:
         """Match one rectified pair and derive what is asked for.
 
         Parameters
@@ -75,7 +81,7 @@ class StereoProcessor:
             Their ROS encodings; must be equal.
         geometry : StereoGeometry
             Calibration of the pair; its size must equal the images'.
-        want_depth, want_points, want_rgb : bool
+        want_depth, want_points, want_rgb, want_confidence : bool
             Which optional outputs to compute (points imply depth).
 
         Raises
@@ -98,13 +104,37 @@ class StereoProcessor:
                 f"images are {left.shape[1]}x{left.shape[0]} but camera_info says "
                 f"{geometry.width}x{geometry.height}"
             )
-        matched = compute_disparity(self._matcher, to_mono8(left, left_encoding),
-                                    to_mono8(right, right_encoding))
+        matched, conf = self._match(to_mono8(left, left_encoding),
+                                    to_mono8(right, right_encoding), want_confidence)
         disparity = geometry.published_disparity(matched)
         depth = geometry.depth_from_disparity(disparity) if want_depth or want_points else None
         points = geometry.points_from_depth(depth) if want_points else None
         rgb = to_rgb8(left, left_encoding) if want_rgb else None
-        return StereoFrame(disparity, depth, points, rgb)
+        return StereoFrame(disparity, depth, points, rgb, conf)
+
+    def _match(self, left: np.ndarray, right: np.ndarray,
+               want_confidence: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Matcher disparity after the configured stages, and its confidence if computed.
+
+        Order: match (padded, downsampled), left-right check, confidence,
+        ``min_confidence`` threshold, hole filling.
+        """
+        params = self._params
+        want_confidence = want_confidence or params.min_confidence > 0
+        pair = self._matcher.match(left, right,
+                                   want_right=want_confidence or params.lr_check_max_diff > 0)
+        disparity = pair.left
+        if params.lr_check_max_diff > 0:
+            disparity = lr_check(disparity, pair.right, params.lr_check_max_diff)
+        conf = confidence(disparity, pair.right, left, params.correlation_window_size) \
+            if want_confidence else None
+        if params.min_confidence > 0:
+            disparity = np.where(conf >= params.min_confidence, disparity, np.float32(np.nan))
+        if params.fill_holes:
+            disparity = fill_holes_background(disparity)
+            if conf is not None:
+                conf = np.where(conf >= params.min_confidence, conf, np.float32(0.0))
+        return disparity, conf
 
     def disparity_bounds(self, geometry: StereoGeometry) -> tuple[float, float]:
         """``(min_disparity, max_disparity)`` searched, in published units (pixels).

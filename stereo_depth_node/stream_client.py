@@ -23,7 +23,8 @@ from stereo_msgs.msg import DisparityImage
 from stereo_depth_node.geometry import CameraCalibration
 from stereo_depth_node.messages import camera_info_message, image_message, stamp_ns
 
-OUTPUT_TYPES = {"disparity": DisparityImage, "depth": Image, "points2": PointCloud2}
+OUTPUT_TYPES = {"disparity": DisparityImage, "depth": Image, "points2": PointCloud2,
+                "confidence": Image}
 
 
 def header_at(stamp: int, frame_id: str) -> Header:
@@ -50,12 +51,13 @@ class StereoStreamClient(Node):
     Parameters
     ----------
     outputs : iterable of str
-        Which of ``disparity``, ``depth``, ``points2`` to subscribe to.
+        Which of ``disparity``, ``depth``, ``points2``, ``confidence`` to subscribe to.
     namespace : str
         Namespace of the node's topics.
     """
 
-    def __init__(self, outputs: Iterable[str] = tuple(OUTPUT_TYPES), namespace: str = "",
+    def __init__(self, outputs: Iterable[str] = ("disparity", "depth", "points2"),
+                 namespace: str = "",
                  name: str = "stereo_stream_client") -> None:
         super().__init__(name, namespace=namespace)
         self.received = Received()

@@ -54,7 +54,8 @@ def test_compute_with_middlebury_calibration(motorcycle_files, tmp_path, capsys)
                  "--calib", str(folder / "calib.txt"), "--algorithm", "sgbm",
                  "--block-size", "5"]) == 0
     assert sorted(p.name for p in out.iterdir()) == [
-        "cloud.ply", "depth.pfm", "depth.png", "disparity.pfm", "disparity.png"]
+        "cloud.ply", "confidence.pfm", "depth.pfm", "depth.png", "disparity.pfm",
+        "disparity.png"]
     params = MatcherParams(stereo_algorithm=1, correlation_window_size=5)
     expected = StereoProcessor(params).process(
         cv2.cvtColor(scene.left, cv2.COLOR_RGB2BGR), "bgr8",
@@ -83,6 +84,8 @@ def test_compute_with_middlebury_calibration(motorcycle_files, tmp_path, capsys)
     np.testing.assert_allclose(np.sort(vertices["xyz"][:, 2]), np.sort(depth[known]), rtol=1e-6)
     for name in ("disparity.png", "depth.png"):
         assert cv2.imread(str(out / name)).shape == (500, 741, 3)
+    confidence = read_pfm(out / "confidence.pfm")
+    assert (confidence[~known] == 0).all() and np.median(confidence[known]) > 0.5
     assert "wrote" in capsys.readouterr().out
 
 
@@ -96,7 +99,7 @@ def test_tutorial_parameters_on_a_scene_with_known_disparities(tmp_path):
                  str(tmp_path / "out"), "--algorithm", "bm", "--num-disparities", "16",
                  "--block-size", "15"]) == 0
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "disparity.pfm", "disparity.png"]
+        "confidence.pfm", "disparity.pfm", "disparity.png"]
     disparity = read_pfm(tmp_path / "out" / "disparity.pfm")
     assert disparity.shape == (288, 384)
     assert np.median(disparity[120:180, 160:240]) == pytest.approx(12.0, abs=1 / 16)

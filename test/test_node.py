@@ -270,7 +270,8 @@ def test_lazy_without_subscribers(start_node, client, scene):
         stream.publish_pair(scene.left, scene.right, scene.encoding, scene.left_calibration,
                             scene.right_calibration, (60 + i) * SECOND)
         stream.spin_until(lambda: False, 0.2)
-    assert node.output().count("no subscriber to disparity, depth or points2: waiting") == 1
+    assert node.output().count(
+        "no subscriber to disparity, depth, points2 or confidence: waiting") == 1
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -290,3 +291,28 @@ def test_invalid_start_up_parameters_stop_the_node_with_the_reason(start_node, p
     node = start_node(parameters)
     assert node.process.wait(30) != 0
     assert message in node.output()
+
+
+def test_quality_stages_switch_live_and_confidence_is_published(start_node, client, namespace,
+                                                                scene):
+    start_node()
+    stream = client(["disparity", "confidence"])
+    connect(stream, scene)
+    assert send(stream, scene, 70 * SECOND, outputs=["disparity", "confidence"])
+    band = (slice(20, 220), slice(12, 60))  # left of min_disparity + disparity_range
+    before = disparity_from_message(stream.received.messages["disparity"][70 * SECOND])
+    assert np.isnan(before[band]).all()
+    confidence = stream.received.messages["confidence"][70 * SECOND]
+    assert confidence.encoding == "32FC1" and confidence.header.stamp.sec == 70
+    values = array_from_image(confidence)
+    assert (values[np.isnan(before)] == 0).all()
+    assert np.median(values[np.isfinite(before)]) > 0.5
+
+    results = set_parameters(stream, namespace, border_matching=True, fill_holes=True)
+    assert all(r.successful for r in results)
+    assert send(stream, scene, 71 * SECOND, outputs=["disparity"])
+    after = disparity_from_message(stream.received.messages["disparity"][71 * SECOND])
+    assert np.isfinite(after[band]).all()
+    assert np.median(after[100:140, 20:60]) == pytest.approx(10.0, abs=1 / 16)
+    refused = set_parameters(stream, namespace, downsample=3)[0]
+    assert not refused.successful and "one of 1, 2, 4" in refused.reason

@@ -11,9 +11,14 @@ STEREO_IMAGE_PROC_DEFAULTS = {
 }
 
 
-def test_defaults_are_stereo_image_procs():
-    assert MatcherParams().as_dict() == STEREO_IMAGE_PROC_DEFAULTS
-    assert {s.name: s.default for s in PARAMETER_SPECS} == STEREO_IMAGE_PROC_DEFAULTS
+EXTRA_STAGES_OFF = {"border_matching": False, "lr_check_max_diff": 0.0, "fill_holes": False,
+                    "min_confidence": 0.0, "downsample": 1}
+
+
+def test_defaults_are_stereo_image_procs_with_every_extra_stage_off():
+    assert MatcherParams().as_dict() == {**STEREO_IMAGE_PROC_DEFAULTS, **EXTRA_STAGES_OFF}
+    assert {s.name: s.default for s in PARAMETER_SPECS} == \
+        {**STEREO_IMAGE_PROC_DEFAULTS, **EXTRA_STAGES_OFF}
 
 
 @pytest.mark.parametrize("name, value, allowed", [
@@ -40,6 +45,10 @@ def test_defaults_are_stereo_image_procs():
     ("uniqueness_ratio", 100.5, "0.0..100.0"),
     ("P1", -1.0, "0.0..4000.0"),
     ("P2", 4000.5, "0.0..4000.0"),
+    ("lr_check_max_diff", -1.0, "0.0..64.0"),
+    ("min_confidence", 1.5, "0.0..1.0"),
+    ("downsample", 3, "one of 1, 2, 4"),
+    ("downsample", 8, "one of 1, 2, 4"),
 ])
 def test_every_violation_names_parameter_value_and_allowed(name, value, allowed):
     with pytest.raises(ValueError) as error:
@@ -54,6 +63,12 @@ def test_every_violation_names_parameter_value_and_allowed(name, value, allowed)
 def test_non_numbers_and_fractions_are_rejected(value):
     with pytest.raises(ValueError, match="correlation_window_size"):
         MatcherParams(correlation_window_size=value)
+
+
+@pytest.mark.parametrize("value", [1, 0, "true", None])
+def test_switches_take_booleans_only(value):
+    with pytest.raises(ValueError, match="'fill_holes' = .* must be true or false"):
+        MatcherParams(fill_holes=value)
 
 
 def test_p2_must_exceed_p1():

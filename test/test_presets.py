@@ -27,12 +27,25 @@ def test_default_file_is_stereo_image_procs_defaults():
     assert parameters["use_color"] is True and parameters["avoid_point_cloud_padding"] is False
 
 
-def test_sgbm_quality_is_clearly_better_on_motorcycle():
+def test_sgbm_quality_is_dense_and_clearly_better_on_motorcycle():
     default = motorcycle_accuracy("stereo_depth.yaml")
     quality = motorcycle_accuracy("sgbm_quality.yaml")
     assert default.bad == pytest.approx(27.3, abs=0.5)
-    assert quality.bad < 20.0 and quality.bad < default.bad - 7.0
-    assert quality.density > default.density + 7.0
+    assert quality.density == 100.0
+    assert quality.bad < 10.0
+
+
+def test_nav_safe_keeps_few_wrong_pixels_on_motorcycle():
+    default = motorcycle_accuracy("stereo_depth.yaml")
+    nav = motorcycle_accuracy("nav_safe.yaml")
+    assert nav.bad_kept < 3.0 < default.bad_kept
+    assert nav.density > 74.0
+
+
+def test_fast_preset_matches_at_half_resolution():
+    parameters = MatcherParams.from_mapping(load_parameters(config_file("fast.yaml")))
+    assert parameters.downsample == 2 and parameters.stereo_algorithm == 0
+    assert motorcycle_accuracy("fast.yaml").bad_kept < 8.0
 
 
 def test_parameter_file_errors(tmp_path):

@@ -1,0 +1,113 @@
+"""Left-right consistency, per-pixel confidence and background-favouring hole filling.
+
+ROS-free. Disparities are matcher disparities ``x_l - x_r`` (pixels, float32,
+NaN where unknown), shape ``(H, W)``.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# Scales of the confidence terms (see :func:`confidence`).
+TEXTURE_SCALE = 2.0  # grey levels of local standard deviation
+LR_SCALE = 1.0  # pixels of left-right disagreement
+COHERENCE_SCALE = 2.0  # pixels of disparity range around a pixel
+
+
+def lr_disagreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """``|d_L(x) - d_R(x - d_L(x))|`` per left pixel; NaN where either is unknown.
+
+    ``right`` is the right view's disparity (see ``dense_matching.right_view``).
+    A left pixel whose match lands outside the image has no right estimate.
+    """
+    height, width = left.shape
+    columns = np.arange(width, dtype=np.float32)[None, :] - left
+    target = np.round(np.nan_to_num(columns, nan=-1.0)).astype(np.intp)
+    inside = np.isfinite(left) & (target >= 0) & (target < width)
+    disagreement = np.full(left.shape, np.nan, dtype=np.float32)
+    rows = np.broadcast_to(np.arange(height)[:, None], left.shape)
+    disagreement[inside] = np.abs(left[inside] - right[rows[inside], target[inside]])
+    return disagreement
+
+
+def lr_check(left: np.ndarray, right: np.ndarray, max_diff: float) -> np.ndarray:
+    """The left disparity with occluded and inconsistent pixels set to NaN.
+
+    A pixel is kept when its match in the right image maps back to within
+    ``max_diff`` pixels: occluded pixels (seen only by the left camera) and
+    mismatches fail that test.
+    """
+    disagreement = lr_disagreement(left, right)
+    checked = left.copy()
+    checked[~(disagreement <= max_diff)] = np.nan
+    return checked
+
+
+def local_std(image: np.ndarray, window: int) -> np.ndarray:
+    """Standard deviation over a ``window`` x ``window`` box, float32; NaN-free input."""
+    values = image.astype(np.float32)
+    mean = cv2.boxFilter(values, -1, (window, window))
+    mean_sq = cv2.boxFilter(values * values, -1, (window, window))
+    return np.sqrt(np.maximum(mean_sq - mean * mean, 0.0))
+
+
+def confidence(disparity: np.ndarray, right: np.ndarray, grey: np.ndarray,
+               window: int) -> np.ndarray:
+    """Confidence (0..1) of each estimate from the matcher's evidence.
+
+    The weakest of three terms, each 1 for perfect evidence, so that a
+    threshold on it is a threshold on every kind of evidence:
+
+    * texture: ``1 - exp(-(s / 2)^2)`` with ``s`` the grey-level standard
+      deviation in the matching block (a flat wall gives ~0);
+    * left-right agreement: ``exp(-(e / 1 px)^2)`` with ``e`` the disagreement
+      of :func:`lr_disagreement` (an occlusion or mismatch gives ~0);
+    * coherence: ``exp(-(r / 2 px)^2)`` with ``r`` the range (max - min) of the
+      known disparities within ``window - 1`` pixels: the matching blocks of
+      those pixels overlap this one, so near a depth edge, where block matching
+      fattens the nearer surface, and around isolated ambiguous matches (the
+      failures a uniqueness test misses) ``r`` is large.
+
+    Pixels without an estimate get 0. Returns float32 ``(H, W)``.
+    """
+    texture = 1.0 - np.exp(-(local_std(grey, window) / TEXTURE_SCALE) ** 2)
+    agreement = np.exp(-(np.nan_to_num(lr_disagreement(disparity, right), nan=np.inf)
+                         / LR_SCALE) ** 2)
+    known = np.isfinite(disparity)
+    reach = np.ones((2 * window - 1, 2 * window - 1), np.uint8)
+    highest = cv2.dilate(np.where(known, disparity, -1e6).astype(np.float32), reach)
+    lowest = cv2.erode(np.where(known, disparity, 1e6).astype(np.float32), reach)
+    coherence = np.exp(-(np.clip(highest - lowest, 0.0, 1e3) / COHERENCE_SCALE) ** 2)
+    result = np.minimum(np.minimum(texture, agreement), coherence).astype(np.float32)
+    result[~known] = 0.0
+    return result
+
+
+def fill_holes_background(disparity: np.ndarray, edge: float = 2.0) -> np.ndarray:
+    """Fill every run of unknown pixels in a row from its two known neighbours.
+
+    Where the neighbours differ by more than ``edge`` pixels the hole lies at a
+    depth edge and is mostly background occluded by the nearer surface, so it
+    takes the smaller disparity (the farther side), never the nearer one.
+    Otherwise it lies inside one surface and is interpolated linearly. A hole at
+    a row's end takes its one neighbour; rows without any estimate stay
+    unknown. Returns a new array.
+    """
+    height, width = disparity.shape
+    known = np.isfinite(disparity)
+    columns = np.arange(width)[None, :]
+    left_index = np.maximum.accumulate(np.where(known, columns, -1), axis=1)
+    right_index = np.minimum.accumulate(np.where(known, columns, width)[:, ::-1], axis=1)[:, ::-1]
+    rows = np.arange(height)[:, None]
+    from_left = np.where(left_index >= 0, disparity[rows, np.clip(left_index, 0, width - 1)],
+                         np.nan)
+    from_right = np.where(right_index < width,
+                          disparity[rows, np.clip(right_index, 0, width - 1)], np.nan)
+    background = np.fmin(from_left, from_right)  # the farther side; ignores a missing one
+    span = np.maximum(right_index - left_index, 1)
+    weight = (columns - left_index) / span
+    interpolated = from_left + (from_right - from_left) * weight
+    inside_surface = np.abs(from_left - from_right) <= edge  # False when a side is missing
+    fill = np.where(inside_surface, interpolated, background)
+    return np.where(known, disparity, fill).astype(np.float32)

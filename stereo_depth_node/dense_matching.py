@@ -1,0 +1,118 @@
+"""Matching beyond one OpenCV call: border padding, the right view, downsampled matching.
+
+ROS-free. All disparities are matcher disparities ``x_l - x_r`` in pixels,
+float32, NaN where unknown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from stereo_depth_node.matcher import compute_disparity, create_matcher
+from stereo_depth_node.params import MatcherParams
+
+
+class MatchedPair(NamedTuple):
+    """Left-view and, when asked for, right-view disparity at full resolution.
+
+    ``right`` holds, for each right pixel ``x_r``, the disparity ``x_l - x_r`` of
+    its match in the left image.
+    """
+
+    left: np.ndarray
+    right: np.ndarray | None
+
+
+def search_pad(params: MatcherParams) -> int:
+    """Columns of left padding that give every pixel a full search range."""
+    return max(params.min_disparity + params.disparity_range, 0)
+
+
+def match_view(matcher: cv2.StereoMatcher, reference: np.ndarray, other: np.ndarray,
+               pad: int) -> np.ndarray:
+    """Disparity of ``reference`` (as the left view) against ``other``, padded by ``pad``.
+
+    Both images get ``pad`` black columns on the left, so the matcher searches
+    its full range for pixels near the left border too; a block that only
+    matches padding is rejected by the matcher's texture and uniqueness tests.
+    """
+    if pad == 0:
+        return compute_disparity(matcher, reference, other)
+    padded = [cv2.copyMakeBorder(image, 0, 0, pad, 0, cv2.BORDER_CONSTANT, value=0)
+              for image in (reference, other)]
+    return compute_disparity(matcher, *padded)[:, pad:]
+
+
+def right_view(matcher: cv2.StereoMatcher, left: np.ndarray, right: np.ndarray,
+               pad: int) -> np.ndarray:
+    """Disparity of every right pixel, by matching the mirrored pair (right as reference)."""
+    mirrored = match_view(matcher, np.ascontiguousarray(right[:, ::-1]),
+                          np.ascontiguousarray(left[:, ::-1]), pad)
+    return np.ascontiguousarray(mirrored[:, ::-1])
+
+
+def downsampled_params(params: MatcherParams) -> MatcherParams:
+    """Matcher parameters for images shrunk by ``params.downsample``.
+
+    The search range and block shrink with the image (range rounded up to a
+    multiple of 16, block kept odd and at least 5).
+    """
+    factor = params.downsample
+    if factor == 1:
+        return params
+    disparity_range = max(16, -(-params.disparity_range // (16 * factor)) * 16)
+    block = max(5, (params.correlation_window_size // factor) | 1)
+    return dataclasses.replace(params, disparity_range=disparity_range,
+                               min_disparity=params.min_disparity // factor,
+                               correlation_window_size=block,
+                               P1=params.P1 * (block / params.correlation_window_size) ** 2,
+                               P2=params.P2 * (block / params.correlation_window_size) ** 2,
+                               downsample=1)
+
+
+def upsample_disparity(disparity: np.ndarray, factor: int, shape: tuple[int, int]) -> np.ndarray:
+    """Bring a disparity map matched at ``1/factor`` scale to ``shape``, in full-size pixels."""
+    if factor == 1:
+        return disparity
+    enlarged = cv2.resize(disparity, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+    return enlarged * np.float32(factor)
+
+
+class DenseMatcher:
+    """Runs the configured matching: padding, downsampling and the optional right view.
+
+    Parameters
+    ----------
+    params : MatcherParams
+        Full-resolution parameters; ``downsample`` selects the matching scale,
+        ``border_matching`` the padding, ``needs_right_view`` the right view.
+    """
+
+    def __init__(self, params: MatcherParams) -> None:
+        self.params = params
+        self._scaled = downsampled_params(params)
+        self._matcher = create_matcher(self._scaled)
+        self._pad = search_pad(self._scaled) if params.border_matching else 0
+
+    def match(self, left: np.ndarray, right: np.ndarray, want_right: bool = False) -> MatchedPair:
+        """Match grey uint8 images of shape ``(H, W)``; see :class:`MatchedPair`."""
+        factor = self.params.downsample
+        shape = left.shape
+        if factor > 1:
+            size = (max(shape[1] // factor, 1), max(shape[0] // factor, 1))
+            left, right = (cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+                           for image in (left, right))
+        disparity = match_view(self._matcher, left, right, self._pad)
+        # The right view is always padded: unpadded, its own border band (the left
+        # image's right edge) would have no estimate and fail every left pixel there.
+        right_disparity = right_view(self._matcher, left, right, search_pad(self._scaled)) \
+            if want_right else None
+        if factor > 1:
+            disparity = upsample_disparity(disparity, factor, shape)
+            if right_disparity is not None:
+                right_disparity = upsample_disparity(right_disparity, factor, shape)
+        return MatchedPair(disparity, right_disparity)

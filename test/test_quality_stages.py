@@ -1,0 +1,119 @@
+"""Each depth-quality stage does what it claims, on synthetic scenes with exact ground truth."""
+
+import numpy as np
+import pytest
+
+from stereo_depth_node.consistency import fill_holes_background
+from stereo_depth_node.matcher import valid_window
+from stereo_depth_node.metrics import evaluate
+from stereo_depth_node.params import MatcherParams
+from stereo_depth_node.scenes import Layer, layered_scene, slanted_scene
+from stereo_depth_node.stereo_processor import StereoProcessor
+
+SGBM = MatcherParams(stereo_algorithm=1, correlation_window_size=5, P1=200.0, P2=800.0,
+                     disparity_range=32, uniqueness_ratio=10.0, disp12_max_diff=1)
+BOX = Layer(120, 60, 220, 180, 24)
+
+
+@pytest.fixture(scope="module")
+def box_scene():
+    return layered_scene(width=320, height=240, background_disparity=8, layers=(BOX,), seed=21)
+
+
+def match(scene, params, **kwargs):
+    return StereoProcessor(params).process(scene.left, scene.encoding, scene.right,
+                                           scene.encoding, scene.geometry, **kwargs)
+
+
+def test_border_matching_estimates_the_left_band(box_scene):
+    band = (slice(20, 220), slice(10, 32))  # inside min_disparity + disparity_range = 32
+    raw = match(box_scene, SGBM).disparity
+    assert np.isnan(raw[band]).all()
+    padded = match(box_scene, SGBM.replace(border_matching=True)).disparity
+    truth = box_scene.ground_truth[band]
+    known = np.isfinite(truth)  # pixels with x >= 8 have a match in the right image
+    accuracy = evaluate(padded[band], truth, threshold=0.5)
+    assert accuracy.density > 90.0 and accuracy.bad_kept < 1.0
+    assert known.mean() > 0.9
+    window = valid_window(SGBM.replace(border_matching=True), 320, 240)
+    assert window.x_offset == 1  # OpenCV's window: min + range + half block - 1, less the pad
+    assert valid_window(SGBM, 320, 240).x_offset == 32 + 2 - 1
+
+
+def test_lr_check_marks_the_occluded_band_beside_the_box(box_scene):
+    # Left pixels just left of the box see background that the box hides from the right
+    # camera: columns 120 - (24 - 8) .. 119 are occluded.
+    occluded = (slice(70, 170), slice(106, 118))
+    assert np.isnan(box_scene.ground_truth[occluded]).all()
+    # BM without its uniqueness, texture and speckle tests guesses there (SGBM marks
+    # occlusions itself)
+    unchecked = MatcherParams(correlation_window_size=9, disparity_range=32,
+                              uniqueness_ratio=0.0, texture_threshold=0, speckle_size=0)
+    raw = match(box_scene, unchecked).disparity
+    checked = match(box_scene, unchecked.replace(lr_check_max_diff=1.0)).disparity
+    assert np.isfinite(raw[occluded]).mean() > 0.5  # the matcher guesses there
+    assert np.isfinite(checked[occluded]).mean() < 0.1
+    visible = (slice(70, 170), slice(240, 300))
+    assert np.isfinite(checked[visible]).mean() > 0.95
+
+
+def test_hole_filling_takes_the_background_side(box_scene):
+    filled = match(box_scene, SGBM.replace(lr_check_max_diff=1.0, fill_holes=True)).disparity
+    occluded = (slice(70, 170), slice(106, 118))
+    assert np.isfinite(filled[70:170, 40:300]).all()
+    np.testing.assert_allclose(np.median(filled[occluded]), 8.0, atol=0.5)  # never 24
+
+
+def test_hole_filling_rules_by_hand():
+    row = np.array([[np.nan, 5.0, np.nan, np.nan, 20.0, 20.0, np.nan, 21.0, np.nan]],
+                   np.float32)
+    filled = fill_holes_background(row)
+    # end -> its one neighbour; across a depth edge -> the farther (5); inside a surface -> linear
+    np.testing.assert_allclose(filled, [[5.0, 5.0, 5.0, 5.0, 20.0, 20.0, 20.5, 21.0, 21.0]])
+    assert np.isnan(fill_holes_background(np.full((1, 4), np.nan, np.float32))).all()
+
+
+def test_confidence_low_on_a_textureless_wall_high_on_texture():
+    scene = layered_scene(width=320, height=240, background_disparity=8,
+                          layers=(Layer(140, 60, 260, 180, 20, textureless=True),), seed=4)
+    frame = match(scene, SGBM, want_confidence=True)
+    wall = frame.confidence[80:160, 170:240]
+    textured = frame.confidence[80:160, 40:100]
+    assert np.median(wall) < 0.1
+    assert np.median(textured) > 0.9
+    assert frame.confidence.dtype == np.float32
+    assert ((frame.confidence >= 0) & (frame.confidence <= 1)).all()
+    assert (frame.confidence[np.isnan(frame.disparity)] == 0).all()
+
+
+def test_min_confidence_removes_pixels_from_all_three_outputs():
+    scene = layered_scene(width=320, height=240, background_disparity=8,
+                          layers=(Layer(140, 60, 260, 180, 20, textureless=True),), seed=4)
+    kept = match(scene, SGBM.replace(min_confidence=0.5), want_points=True,
+                 want_confidence=True)
+    all_estimates = match(scene, SGBM, want_points=True)
+    removed = np.isfinite(all_estimates.disparity) & np.isnan(kept.disparity)
+    assert removed[80:160, 170:240].mean() > 0.5  # the wall's guesses are gone
+    assert np.isnan(kept.depth[removed]).all()
+    assert np.isnan(kept.points[removed]).all()
+    assert (kept.confidence[np.isfinite(kept.disparity)] >= 0.5).all()
+
+
+@pytest.mark.parametrize("factor", [2, 4])
+def test_downsample_keeps_full_resolution_units(factor):
+    scene = slanted_scene(width=320, height=240, top_disparity=6.0, bottom_disparity=30.0)
+    params = SGBM.replace(disparity_range=64, downsample=factor)
+    frame = match(scene, params)
+    assert frame.disparity.shape == (240, 320)
+    accuracy = evaluate(frame.disparity[:, 80:300], scene.ground_truth[:, 80:300],
+                        threshold=float(factor))
+    assert accuracy.density > 80.0 and accuracy.bad_kept < 5.0
+    assert np.nanmedian(frame.disparity[200:230, 150:250]) == pytest.approx(
+        np.median(scene.ground_truth[200:230, 150:250]), abs=factor / 2)
+
+
+def test_slanted_plane_is_measured_to_sub_pixel_accuracy():
+    scene = slanted_scene()
+    accuracy = evaluate(match(scene, SGBM.replace(disparity_range=48)).disparity,
+                        scene.ground_truth, threshold=0.5)
+    assert accuracy.bad_kept < 5.0 and accuracy.mean_abs_error < 0.25
