@@ -22,13 +22,12 @@ def lr_disagreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
     A left pixel whose match lands outside the image has no right estimate.
     """
     height, width = left.shape
-    columns = np.arange(width, dtype=np.float32)[None, :] - left
-    target = np.round(np.nan_to_num(columns, nan=-1.0)).astype(np.intp)
-    inside = np.isfinite(left) & (target >= 0) & (target < width)
-    disagreement = np.full(left.shape, np.nan, dtype=np.float32)
-    rows = np.broadcast_to(np.arange(height)[:, None], left.shape)
-    disagreement[inside] = np.abs(left[inside] - right[rows[inside], target[inside]])
-    return disagreement
+    map_x = np.arange(width, dtype=np.float32)[None, :] - left
+    map_x[np.isnan(map_x)] = -1.0  # outside: no right estimate
+    map_y = np.repeat(np.arange(height, dtype=np.float32)[:, None], width, axis=1)
+    matched = cv2.remap(right, map_x, map_y, cv2.INTER_NEAREST,
+                        borderMode=cv2.BORDER_CONSTANT, borderValue=float("nan"))
+    return np.abs(left - matched)
 
 
 def lr_check(left: np.ndarray, right: np.ndarray, max_diff: float) -> np.ndarray:
@@ -94,20 +93,22 @@ def fill_holes_background(disparity: np.ndarray, edge: float = 2.0) -> np.ndarra
     a row's end takes its one neighbour; rows without any estimate stay
     unknown. Returns a new array.
     """
-    height, width = disparity.shape
+    width = disparity.shape[1]
     known = np.isfinite(disparity)
-    columns = np.arange(width)[None, :]
-    left_index = np.maximum.accumulate(np.where(known, columns, -1), axis=1)
-    right_index = np.minimum.accumulate(np.where(known, columns, width)[:, ::-1], axis=1)[:, ::-1]
-    rows = np.arange(height)[:, None]
-    from_left = np.where(left_index >= 0, disparity[rows, np.clip(left_index, 0, width - 1)],
-                         np.nan)
+    filled = disparity.astype(np.float32, copy=True)
+    rows, columns = np.nonzero(~known)
+    if rows.size == 0:
+        return filled
+    all_columns = np.arange(width, dtype=np.int32)[None, :]
+    left_index = np.maximum.accumulate(np.where(known, all_columns, -1), axis=1)[rows, columns]
+    right_index = np.minimum.accumulate(np.where(known, all_columns, width)[:, ::-1],
+                                        axis=1)[:, ::-1][rows, columns]
+    from_left = np.where(left_index >= 0, disparity[rows, np.maximum(left_index, 0)], np.nan)
     from_right = np.where(right_index < width,
-                          disparity[rows, np.clip(right_index, 0, width - 1)], np.nan)
+                          disparity[rows, np.minimum(right_index, width - 1)], np.nan)
     background = np.fmin(from_left, from_right)  # the farther side; ignores a missing one
-    span = np.maximum(right_index - left_index, 1)
-    weight = (columns - left_index) / span
+    weight = (columns - left_index) / np.maximum(right_index - left_index, 1)
     interpolated = from_left + (from_right - from_left) * weight
     inside_surface = np.abs(from_left - from_right) <= edge  # False when a side is missing
-    fill = np.where(inside_surface, interpolated, background)
-    return np.where(known, disparity, fill).astype(np.float32)
+    filled[rows, columns] = np.where(inside_surface, interpolated, background)
+    return filled
