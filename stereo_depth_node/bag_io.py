@@ -124,8 +124,10 @@ class BagWriter:
                  traceback: TracebackType | None) -> None:
         try:
             self._writer.close()
-        finally:
-            if exc_type is None:
-                self._partial.rename(self.path)
-            else:
-                shutil.rmtree(self._partial, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(self._partial, ignore_errors=True)
+            raise
+        if exc_type is None:
+            self._partial.rename(self.path)
+        else:
+            shutil.rmtree(self._partial, ignore_errors=True)

@@ -15,13 +15,13 @@ from pathlib import Path
 from rclpy.serialization import deserialize_message, serialize_message
 from sensor_msgs.msg import CameraInfo, Image
 
-from stereo_depth_node.bag_io import BagReader, BagWriter
+from stereo_depth_node.bag_io import BagError, BagReader, BagWriter
 from stereo_depth_node.frame_messages import output_messages
 from stereo_depth_node.messages import stamp_ns
 from stereo_depth_node.params import MatcherParams
 from stereo_depth_node.point_cloud import cloud_layout
 from stereo_depth_node.stereo_processor import StereoProcessor
-from stereo_depth_node.synchronizer import ApproximateTimeSynchronizer, ExactTimeSynchronizer
+from stereo_depth_node.synchronizer import make_synchronizer
 
 OUTPUT_TYPES = {"disparity": "stereo_msgs/msg/DisparityImage",  # one per frame_messages.OUTPUTS
                 "depth": "sensor_msgs/msg/Image",
@@ -85,17 +85,31 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     layout = cloud_layout(options.use_color, options.avoid_point_cloud_padding)
     classes = (Image, CameraInfo, Image, CameraInfo)
     index_of = {topic: i for i, topic in enumerate(options.input_topics)}
-    if options.approximate_sync:
-        tolerance = options.approximate_sync_tolerance_seconds
-        synchronizer = ApproximateTimeSynchronizer(
-            4, options.queue_size, int(tolerance * 1e9) if tolerance > 0 else None)
-    else:
-        synchronizer = ExactTimeSynchronizer(4, options.queue_size)
+    synchronizer = make_synchronizer(4, options.queue_size, options.approximate_sync,
+                                     options.approximate_sync_tolerance_seconds)
     topic = {name: f"{options.output_prefix}/{name}" for name in options.outputs}
 
     with BagReader(in_path) as reader:
         reader.require_topics(options.input_topics)
+        for name, expected in zip(options.input_topics, INPUT_TYPES):
+            if reader.topics[name] != expected:
+                raise BagError(f"topic {name} in {reader.path} holds {reader.topics[name]}, "
+                               f"expected {expected}")
         with BagWriter(out_path, options.storage) as writer:
+
+            def write_frame(matched: tuple, timestamp: int) -> None:
+                summary.frames_paired += 1
+                try:
+                    messages = output_messages(processor, *matched, options.outputs, layout)
+                except ValueError as error:
+                    summary.dropped[str(error)] += 1
+                    return
+                for output, message_out in messages.items():
+                    writer.write(topic[output], OUTPUT_TYPES[output], timestamp,
+                                 serialize_message(message_out))
+                summary.frames_written += 1
+
+            timestamp = 0
             for name, timestamp, data in reader.messages(options.input_topics):
                 index = index_of[name]
                 if progress is not None:
@@ -105,17 +119,10 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
                 message = deserialize_message(data, classes[index])
                 summary.frames_in += index == 0
                 matched = synchronizer.add(index, stamp_ns(message.header), message)
-                if matched is None:
-                    continue
-                summary.frames_paired += 1
-                try:
-                    messages = output_messages(processor, *matched, options.outputs, layout)
-                except ValueError as error:
-                    summary.dropped[str(error)] += 1
-                    continue
-                for output, message_out in messages.items():
-                    writer.write(topic[output], OUTPUT_TYPES[output], timestamp,
-                                 serialize_message(message_out))
-                summary.frames_written += 1
+                if matched is not None:
+                    write_frame(matched, timestamp)
+            last = synchronizer.flush()  # the bag ended: nothing closer can come
+            if last is not None:
+                write_frame(last, timestamp)
     summary.dropped_unpaired = synchronizer.stats.dropped
     return summary

@@ -93,6 +93,18 @@ def matcher_params(values: dict[str, Any]) -> MatcherParams:
         raise CommandError(str(error)) from None
 
 
+def _node_value(values: dict[str, Any], name: str, kind: type, default: Any) -> Any:
+    """A node (not matcher) parameter of the expected type, or a CommandError."""
+    value = values.get(name, default)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise CommandError(f"parameter '{name}' = {value!r} must be true or false")
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise CommandError(f"parameter '{name}' = {value!r} must be a number")
+    return kind(value)
+
+
 def calibration_from_args(args: argparse.Namespace, image_size: Callable[[], tuple[int, int]]
                           ) -> tuple[CameraCalibration, CameraCalibration] | None:
     """The pair's calibration from ``--calib`` or ``--focal``/``--baseline``, if given.
@@ -209,12 +221,13 @@ def _run_process(args: argparse.Namespace) -> int:
     try:
         options = ProcessOptions(
             input_topics=topics, params=matcher_params(values),
-            approximate_sync=bool(values.get("approximate_sync", False)),
-            approximate_sync_tolerance_seconds=float(
-                values.get("approximate_sync_tolerance_seconds", 0.0)),
-            queue_size=int(values.get("queue_size", 5)),
-            use_color=bool(values.get("use_color", True)),
-            avoid_point_cloud_padding=bool(values.get("avoid_point_cloud_padding", False)),
+            approximate_sync=_node_value(values, "approximate_sync", bool, False),
+            approximate_sync_tolerance_seconds=_node_value(
+                values, "approximate_sync_tolerance_seconds", float, 0.0),
+            queue_size=_node_value(values, "queue_size", int, 5),
+            use_color=_node_value(values, "use_color", bool, True),
+            avoid_point_cloud_padding=_node_value(values, "avoid_point_cloud_padding", bool,
+                                                  False),
             output_prefix=args.output_prefix.rstrip("/"), include_inputs=args.include_inputs,
             storage=args.format,
             outputs=("disparity", "depth", "points2") + (("confidence",) if args.confidence
@@ -223,7 +236,7 @@ def _run_process(args: argparse.Namespace) -> int:
             total = sum(reader.counts.get(t, 0) for t in topics)
         with tqdm(total=total, unit="msg", disable=None, desc="process") as bar:
             summary = process_bag(args.bag, args.out, options, progress=bar.update)
-    except BagError as error:
+    except (BagError, ValueError) as error:
         raise CommandError(str(error)) from None
     for line in summary.lines():
         print(line)

@@ -112,7 +112,15 @@ class DenseMatcher:
         right_disparity = right_view(self._matcher, left, right, search_pad(self._scaled)) \
             if want_right else None
         if factor > 1:
-            disparity = upsample_disparity(disparity, factor, shape)
-            if right_disparity is not None:
-                right_disparity = upsample_disparity(right_disparity, factor, shape)
+            # The reduced search is rounded outwards; keep only the range asked for.
+            low = self.params.min_disparity
+            high = low + self.params.disparity_range - 1
+            disparity, right_disparity = (
+                None if d is None else _within(upsample_disparity(d, factor, shape), low, high)
+                for d in (disparity, right_disparity))
         return MatchedPair(disparity, right_disparity)
+
+
+def _within(disparity: np.ndarray, low: float, high: float) -> np.ndarray:
+    disparity[(disparity < low) | (disparity > high)] = np.nan
+    return disparity

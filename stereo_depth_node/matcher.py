@@ -69,12 +69,22 @@ def compute_disparity(matcher: cv2.StereoMatcher, left: np.ndarray,
     numpy.ndarray
         Shape ``(H, W)``, float32, pixels in steps of 1/16; NaN where the matcher
         found no match.
+
+    Raises
+    ------
+    ValueError
+        Images the matcher cannot take, or a block or search range too large for
+        them (OpenCV's reason is included).
     """
     if left.shape != right.shape:
         raise ValueError(f"left image is {left.shape} but right is {right.shape}")
     if left.ndim != 2 or left.dtype != np.uint8:
         raise ValueError(f"matcher needs grey uint8 images, got {left.dtype} {left.shape}")
-    fixed_point = matcher.compute(left, right)
+    try:
+        fixed_point = matcher.compute(left, right)
+    except cv2.error as error:
+        raise ValueError(f"OpenCV cannot match a {left.shape[1]}x{left.shape[0]} pair with these "
+                         f"parameters: {error.err}") from None
     disparity = fixed_point.astype(np.float32)
     disparity *= np.float32(DISPARITY_STEP)
     disparity[fixed_point < matcher.getMinDisparity() * DISPARITY_SCALE] = np.nan

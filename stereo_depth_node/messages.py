@@ -1,7 +1,7 @@
 """Conversion between ROS 2 messages and the core's arrays and calibrations.
 
-The only module besides the node that imports message types. It is used by
-the node, by the bag tools (through rclpy's CDR serialization) and by tests.
+Used by the node, by the bag tools (through rclpy's CDR serialization), by
+the demo and by tests.
 """
 
 from __future__ import annotations

@@ -36,7 +36,11 @@ from stereo_depth_node.messages import (
 from stereo_depth_node.params import PARAMETER_SPECS, MatcherParams, ParameterSpec
 from stereo_depth_node.point_cloud import cloud_layout
 from stereo_depth_node.stereo_processor import StereoProcessor
-from stereo_depth_node.synchronizer import ApproximateTimeSynchronizer, ExactTimeSynchronizer
+from stereo_depth_node.synchronizer import (
+    ApproximateTimeSynchronizer,
+    ExactTimeSynchronizer,
+    make_synchronizer,
+)
 
 INPUT_TOPICS = ("left/image_rect", "left/camera_info", "right/image_rect", "right/camera_info")
 NO_SYNC_WARNING_SECONDS = 3.0
@@ -127,12 +131,9 @@ class StereoDepthNode(Node):
         return MatcherParams.from_mapping(values)
 
     def _make_synchronizer(self) -> ExactTimeSynchronizer | ApproximateTimeSynchronizer:
-        queue_size = self._param("queue_size")
-        if not self._param("approximate_sync"):
-            return ExactTimeSynchronizer(len(INPUT_TOPICS), queue_size)
-        tolerance = self._param("approximate_sync_tolerance_seconds")
-        max_interval = int(round(tolerance * 1e9)) if tolerance > 0 else None
-        return ApproximateTimeSynchronizer(len(INPUT_TOPICS), queue_size, max_interval)
+        return make_synchronizer(len(INPUT_TOPICS), self._param("queue_size"),
+                                 self._param("approximate_sync"),
+                                 self._param("approximate_sync_tolerance_seconds"))
 
     def _validate_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
         changes = {p.name: p.value for p in parameters}
@@ -156,7 +157,12 @@ class StereoDepthNode(Node):
     # ---------------------------------------------------------------- inputs
     def _on_input(self, index: int, message: Image | CameraInfo) -> None:
         self._last_arrival_time = time.monotonic()
+        jumps = self._synchronizer.stats.time_jumps
         matched = self._synchronizer.add(index, stamp_ns(message.header), message)
+        if self._synchronizer.stats.time_jumps != jumps:
+            self.get_logger().warning(
+                f"input stamps jumped back to {stamp_ns(message.header) / 1e9:.3f} s "
+                "(a replay restarted?): synchronization starts afresh")
         if matched is not None:
             self._last_set_time = time.monotonic()
             self._process(*matched)
@@ -212,6 +218,10 @@ class StereoDepthNode(Node):
                                        right_info, wanted, layout)
         except ValueError as error:
             self._report_dropped_frame(stamp_ns(left_info.header), str(error))
+            return
+        except Exception as error:  # a defect must not take the node down with it
+            self._report_dropped_frame(stamp_ns(left_info.header),
+                                       f"unexpected {type(error).__name__}: {error}")
             return
         for name, message in messages.items():
             publishers[name].publish(message)

@@ -150,6 +150,12 @@ class MatcherParams:
     def __post_init__(self) -> None:
         for spec in PARAMETER_SPECS:
             object.__setattr__(self, spec.name, _checked(spec, getattr(self, spec.name)))
+        if self.min_disparity < -2047 or self.min_disparity + self.disparity_range > 2048:
+            raise ValueError(
+                f"'min_disparity' = {self.min_disparity} with 'disparity_range' = "
+                f"{self.disparity_range} searches {self.min_disparity}.."
+                f"{self.min_disparity + self.disparity_range - 1}; it must lie within "
+                "-2047..2047 (OpenCV's 1/16 px int16 output, one value below kept for 'none')")
         if not self.P2 > self.P1:
             raise ValueError(
                 f"parameter 'P2' = {self.P2} must be greater than 'P1' = {self.P1} "

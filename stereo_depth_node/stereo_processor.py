@@ -122,7 +122,7 @@ class StereoProcessor:
         params = self._params
         want_confidence = want_confidence or params.min_confidence > 0
         pair = self._matcher.match(left, right,
-                                   want_right=want_confidence or params.lr_check_max_diff > 0)
+                                   want_right=want_confidence or params.needs_right_view)
         disparity = pair.left
         if params.lr_check_max_diff > 0:
             disparity = lr_check(disparity, pair.right, params.lr_check_max_diff)
@@ -130,10 +130,9 @@ class StereoProcessor:
             if want_confidence else None
         if params.min_confidence > 0:
             disparity = np.where(conf >= params.min_confidence, disparity, np.float32(np.nan))
+            conf = np.where(np.isfinite(disparity), conf, np.float32(0.0))
         if params.fill_holes:
-            disparity = fill_holes_background(disparity)
-            if conf is not None:
-                conf = np.where(conf >= params.min_confidence, conf, np.float32(0.0))
+            disparity = fill_holes_background(disparity)  # filled pixels keep confidence 0
         return disparity, conf
 
     def disparity_bounds(self, geometry: StereoGeometry) -> tuple[float, float]:

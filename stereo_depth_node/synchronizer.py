@@ -11,7 +11,10 @@ uses them:
 Stamps are integer nanoseconds. Messages are opaque. ``add`` returns the
 completed set (a tuple ordered by input index) or ``None``; callers process at
 most one set per arrival, which is all that can complete on one arrival.
-Both policies count what they discard in :attr:`SyncStats`.
+Both policies count what they discard in :attr:`SyncStats`. A stamp more than a
+second behind the last emitted set means time restarted (a bag replayed again,
+a looping replay, a simulator reset): the synchronizer then starts afresh
+instead of waiting for time to catch up.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class SyncStats:
     sets: int = 0
     dropped: int = 0  # messages discarded without being part of a set
     duplicates: int = 0  # messages replaced by a later one with the same input and stamp
+    time_jumps: int = 0  # restarts after stamps jumped back (a bag replayed again, a sim reset)
     latest_stamps: list[int | None] = field(default_factory=list)
 
     def stamp_skew_ns(self) -> int | None:
@@ -36,6 +40,10 @@ class SyncStats:
         if not self.latest_stamps or any(s is None for s in self.latest_stamps):
             return None
         return max(self.latest_stamps) - min(self.latest_stamps)
+
+
+# A stamp this far behind the last emitted set means time restarted, not a late message.
+TIME_JUMP_NS = 1_000_000_000
 
 
 class _Synchronizer:
@@ -48,12 +56,18 @@ class _Synchronizer:
         self.queue_size = queue_size
         self.stats = SyncStats(received=[0] * n_inputs, latest_stamps=[None] * n_inputs)
 
-    def _note_arrival(self, index: int, stamp_ns: int) -> None:
+    def _note_arrival(self, index: int, stamp_ns: int, last_emitted: int | None) -> bool:
+        """Count an arrival; return True when it shows that time jumped back."""
         if not 0 <= index < self.n_inputs:
             raise IndexError(f"input index {index} is outside 0..{self.n_inputs - 1}")
         self.stats.received[index] += 1
+        jumped = last_emitted is not None and last_emitted - stamp_ns > TIME_JUMP_NS
+        if jumped:
+            self.stats.time_jumps += 1
+            self.stats.latest_stamps = [None] * self.n_inputs
         latest = self.stats.latest_stamps[index]
         self.stats.latest_stamps[index] = stamp_ns if latest is None else max(latest, stamp_ns)
+        return jumped
 
 
 class ExactTimeSynchronizer(_Synchronizer):
@@ -72,7 +86,10 @@ class ExactTimeSynchronizer(_Synchronizer):
 
     def add(self, index: int, stamp_ns: int, message: Any) -> tuple[Any, ...] | None:
         """Add one message; return the set it completes, if any."""
-        self._note_arrival(index, stamp_ns)
+        if self._note_arrival(index, stamp_ns, self._last_emitted):
+            self.stats.dropped += self._pending_count()
+            self._pending.clear()
+            self._last_emitted = None
         if self._last_emitted is not None and stamp_ns <= self._last_emitted:
             self.stats.dropped += 1
             return None
@@ -91,6 +108,15 @@ class ExactTimeSynchronizer(_Synchronizer):
         while len(self._pending) > self.queue_size:
             oldest = min(self._pending)
             self.stats.dropped += sum(m is not None for m in self._pending.pop(oldest))
+        return None
+
+    def _pending_count(self) -> int:
+        return sum(m is not None for slots in self._pending.values() for m in slots)
+
+    def flush(self) -> tuple[Any, ...] | None:
+        """End of input: count every waiting message as dropped (no set can complete now)."""
+        self.stats.dropped += self._pending_count()
+        self._pending.clear()
         return None
 
 
@@ -118,7 +144,12 @@ class ApproximateTimeSynchronizer(_Synchronizer):
 
     def add(self, index: int, stamp_ns: int, message: Any) -> tuple[Any, ...] | None:
         """Add one message; return the set it completes, if any."""
-        self._note_arrival(index, stamp_ns)
+        emitted = [s for s in self._last_emitted if s is not None]
+        if self._note_arrival(index, stamp_ns, max(emitted) if emitted else None):
+            self.stats.dropped += sum(len(stamps) for stamps in self._stamps)
+            self._stamps = [[] for _ in range(self.n_inputs)]
+            self._messages = [[] for _ in range(self.n_inputs)]
+            self._last_emitted = [None] * self.n_inputs
         last = self._last_emitted[index]
         if last is not None and stamp_ns <= last:
             self.stats.dropped += 1
@@ -140,12 +171,20 @@ class ApproximateTimeSynchronizer(_Synchronizer):
         del self._messages[index][0]
         self.stats.dropped += 1
 
-    def _match(self) -> tuple[Any, ...] | None:
+    def flush(self) -> tuple[Any, ...] | None:
+        """End of input: emit the best remaining set without waiting, drop the rest."""
+        result = self._match(final=True)
+        self.stats.dropped += sum(len(stamps) for stamps in self._stamps)
+        self._stamps = [[] for _ in range(self.n_inputs)]
+        self._messages = [[] for _ in range(self.n_inputs)]
+        return result
+
+    def _match(self, final: bool = False) -> tuple[Any, ...] | None:
         while all(self._stamps):
             pivot = max(stamps[0] for stamps in self._stamps)
             picks = [min(range(len(stamps)), key=lambda i, s=stamps: abs(s[i] - pivot))
                      for stamps in self._stamps]
-            if any(stamps[-1] < pivot for stamps in self._stamps):
+            if not final and any(stamps[-1] < pivot for stamps in self._stamps):
                 return None  # a closer message may still arrive on that input
             chosen = [stamps[i] for stamps, i in zip(self._stamps, picks)]
             if self.max_interval_ns is None or max(chosen) - min(chosen) <= self.max_interval_ns:
@@ -160,3 +199,13 @@ class ApproximateTimeSynchronizer(_Synchronizer):
             oldest = min(range(self.n_inputs), key=lambda i: self._stamps[i][0])
             self._pop_head(oldest)
         return None
+
+
+def make_synchronizer(n_inputs: int, queue_size: int, approximate: bool,
+                      tolerance_seconds: float = 0.0
+                      ) -> ExactTimeSynchronizer | ApproximateTimeSynchronizer:
+    """The synchronizer ``stereo_image_proc``'s parameters ask for (tolerance 0: no limit)."""
+    if not approximate:
+        return ExactTimeSynchronizer(n_inputs, queue_size)
+    max_interval = int(round(tolerance_seconds * 1e9)) if tolerance_seconds > 0 else None
+    return ApproximateTimeSynchronizer(n_inputs, queue_size, max_interval)

@@ -220,3 +220,22 @@ def test_replay_rate_loop_and_topic_selection(tmp_path, scene, ros_env):
             replay_bag(node, tmp_path / "in", ReplayOptions(rate=0.0))
     finally:
         node.destroy_node()
+
+
+def test_process_flushes_the_last_approximate_frame_and_checks_types(tmp_path, scene):
+    write_stereo_bag(tmp_path / "in", scene, STAMPS[:3])
+    summary = process_bag(tmp_path / "in", tmp_path / "out",
+                          ProcessOptions(DEFAULT_TOPICS, approximate_sync=True,
+                                         approximate_sync_tolerance_seconds=0.01))
+    assert (summary.frames_in, summary.frames_paired, summary.frames_written) == (3, 3, 3)
+    with pytest.raises(BagError, match="holds sensor_msgs/msg/CameraInfo, expected "
+                                       "sensor_msgs/msg/Image"):
+        process_bag(tmp_path / "in", tmp_path / "out2", ProcessOptions(
+            ("/left/camera_info", "/left/camera_info", "/right/image_rect",
+             "/right/camera_info")))
+    result = subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", "process",
+                             str(tmp_path / "in"), "--out", str(tmp_path / "out3"),
+                             "--set", "queue_size=0"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2 and "queue_size = 0 must be at least 1" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -316,3 +316,19 @@ def test_quality_stages_switch_live_and_confidence_is_published(start_node, clie
     assert np.median(after[100:140, 20:60]) == pytest.approx(10.0, abs=1 / 16)
     refused = set_parameters(stream, namespace, downsample=3)[0]
     assert not refused.successful and "one of 1, 2, 4" in refused.reason
+
+
+def test_frames_opencv_refuses_are_dropped_and_time_may_jump_back(start_node, client, scene):
+    node = start_node()
+    stream = client(["disparity"])
+    connect(stream, scene)
+    tiny = layered_scene(width=40, height=12, background_disparity=2, layers=())
+    stream.publish_pair(tiny.left, tiny.right, tiny.encoding, tiny.left_calibration,
+                        tiny.right_calibration, 80 * SECOND)
+    assert send(stream, scene, 81 * SECOND, outputs=["disparity"])
+    assert 80 * SECOND not in stream.received.messages["disparity"]
+    assert "dropped frame at 80.000000 s: OpenCV cannot match a 40x12 pair" in node.output()
+    # a replay that starts over: stamps 60 s back are processed, not ignored
+    assert send(stream, scene, 21 * SECOND, outputs=["disparity"])
+    assert node.process.poll() is None
+    assert "input stamps jumped back" in node.output()

@@ -78,13 +78,21 @@ def test_p2_must_exceed_p1():
 
 
 def test_disparity_range_accepts_everything_stereo_image_proc_does_and_16():
-    for value in (16, 32, 48, 64, 4096):
+    for value in (16, 32, 48, 64, 2048):
         assert MatcherParams(disparity_range=value).disparity_range == value
 
 
+@pytest.mark.parametrize("min_disparity, disparity_range", [(-2048, 64), (0, 4096), (2000, 64)])
+def test_search_must_fit_opencvs_int16_output(min_disparity, disparity_range):
+    # OpenCV writes 16 x disparity in int16 and marks "no match" as 16 x (min - 1): a search
+    # beyond -2047..2047 wraps around or turns "no match" into a valid-looking value.
+    with pytest.raises(ValueError, match="must lie within -2047..2047"):
+        MatcherParams(min_disparity=min_disparity, disparity_range=disparity_range)
+
+
 def test_boundaries_are_accepted_and_types_normalised():
-    params = MatcherParams(prefilter_size=255, correlation_window_size=5, min_disparity=-2048,
-                           disparity_range=4096, uniqueness_ratio=0, P1=0, P2=4000)
+    params = MatcherParams(prefilter_size=255, correlation_window_size=5, min_disparity=-2047,
+                           disparity_range=2048, uniqueness_ratio=0, P1=0, P2=4000)
     assert params.correlation_window_size == 5
     assert isinstance(params.uniqueness_ratio, float) and params.uniqueness_ratio == 0.0
     assert isinstance(MatcherParams(prefilter_cap=40.0).prefilter_cap, int)

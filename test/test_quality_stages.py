@@ -117,3 +117,25 @@ def test_slanted_plane_is_measured_to_sub_pixel_accuracy():
     accuracy = evaluate(match(scene, SGBM.replace(disparity_range=48)).disparity,
                         scene.ground_truth, threshold=0.5)
     assert accuracy.bad_kept < 5.0 and accuracy.mean_abs_error < 0.25
+
+
+def test_downsampled_disparities_stay_inside_the_search_range():
+    scene = slanted_scene(width=320, height=240, top_disparity=6.0, bottom_disparity=30.0)
+    params = SGBM.replace(min_disparity=5, disparity_range=16, downsample=4)
+    disparity = match(scene, params).disparity
+    known = disparity[np.isfinite(disparity)]
+    assert known.size > 0
+    assert known.min() >= 5 and known.max() <= 5 + 16 - 1
+
+
+def test_pixels_removed_by_min_confidence_have_confidence_zero():
+    scene = layered_scene(width=320, height=240, background_disparity=8,
+                          layers=(Layer(140, 60, 260, 180, 20, textureless=True),), seed=4)
+    frame = match(scene, SGBM.replace(min_confidence=0.5), want_confidence=True)
+    assert (frame.confidence[np.isnan(frame.disparity)] == 0).all()
+
+
+def test_opencv_refusals_become_clear_errors():
+    tiny = layered_scene(width=40, height=12, background_disparity=2, layers=())
+    with pytest.raises(ValueError, match="OpenCV cannot match a 40x12 pair"):
+        match(tiny, MatcherParams())

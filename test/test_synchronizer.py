@@ -110,3 +110,28 @@ def test_invalid_construction(cls):
         cls(2, 0)
     with pytest.raises(IndexError):
         cls(2, 5).add(2, 0, None)
+
+
+@pytest.mark.parametrize("make", [lambda: ExactTimeSynchronizer(2, 5),
+                                  lambda: ApproximateTimeSynchronizer(2, 5, 1 * MS)],
+                         ids=["exact", "approximate"])
+def test_time_jumping_back_restarts_synchronization(make):
+    sync = make()
+    first = feed(sync, [(0, 5000), (1, 5000), (0, 5100), (1, 5100), (0, 5200)])
+    assert first[0] == ((0, 5000), (1, 5000))
+    # the same recording again (a looping replay): stamps 5 s back
+    again = feed(sync, [(0, 100), (1, 100), (0, 200), (1, 200), (0, 300)])
+    assert again[0] == ((0, 100), (1, 100))
+    assert sync.stats.time_jumps == 1
+    # a slightly late message is still just late, not a restart
+    assert feed(sync, [(1, 150)]) == [] and sync.stats.time_jumps == 1
+
+
+def test_flush_emits_the_last_approximate_set_and_counts_the_rest():
+    sync = ApproximateTimeSynchronizer(2, queue_size=5, max_interval_ns=5 * MS)
+    assert feed(sync, [(0, 100), (1, 103), (0, 200)]) == [((0, 100), (1, 103))]
+    assert feed(sync, [(1, 203)]) == []  # waits: input 0 might still bring a closer stamp
+    assert sync.flush() == ((0, 200), (1, 203))
+    exact = ExactTimeSynchronizer(2, queue_size=5)
+    feed(exact, [(0, 100), (0, 200)])
+    assert exact.flush() is None and exact.stats.dropped == 2
