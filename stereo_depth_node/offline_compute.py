@@ -21,6 +21,9 @@ from stereo_depth_node.ply import write_ply
 from stereo_depth_node.stereo_processor import StereoFrame, StereoProcessor
 from stereo_depth_node.visualize import colorize
 
+OUTPUT_NAMES = frozenset({"disparity.pfm", "disparity.png", "confidence.pfm", "depth.pfm",
+                          "depth.png", "cloud.ply"})
+
 
 def read_image(path: str | Path) -> tuple[np.ndarray, str]:
     """An image file as an array and its ROS encoding (mono8, mono16, bgr8 or bgra8).
@@ -125,6 +128,8 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
             target = out_dir / produced.name
             produced.replace(target)
             files.append(target)
+        for stale in OUTPUT_NAMES - {f.name for f in files}:  # from an earlier run with more
+            (out_dir / stale).unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return ComputeResult(tuple(files), frame, matcher_disparity)

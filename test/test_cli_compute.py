@@ -123,6 +123,17 @@ def test_focal_and_baseline_options_and_params_file(tmp_path, motorcycle_files):
     np.testing.assert_allclose(depth[known], 1000 * 0.2 / (disparity[known] + 31), rtol=1e-5)
 
 
+def test_rerun_without_calibration_leaves_no_stale_depth(tmp_path, motorcycle_files):
+    folder, _ = motorcycle_files
+    images = [str(folder / "im0.png"), str(folder / "im1.png")]
+    out = tmp_path / "out"
+    assert main(["compute", *images, "--out", str(out), "--calib", str(folder / "calib.txt")]) == 0
+    (out / "notes.txt").write_text("mine")
+    assert main(["compute", *images, "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "confidence.pfm", "disparity.pfm", "disparity.png", "notes.txt"]
+
+
 def test_camera_info_yaml_pair(tmp_path, motorcycle_files):
     folder, scene = motorcycle_files
     for side, calibration in (("left", scene.left_calibration),
