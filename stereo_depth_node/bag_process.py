@@ -13,21 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rclpy.serialization import deserialize_message, serialize_message
-from sensor_msgs.msg import CameraInfo, Image
 
 from stereo_depth_node.bag_io import BagError, BagReader, BagWriter
-from stereo_depth_node.frame_messages import output_messages
+from stereo_depth_node.frame_messages import INPUT_TYPES, OUTPUT_TYPES, output_messages, type_name
 from stereo_depth_node.messages import stamp_ns
 from stereo_depth_node.params import MatcherParams
 from stereo_depth_node.point_cloud import cloud_layout
 from stereo_depth_node.stereo_processor import StereoProcessor
 from stereo_depth_node.synchronizer import make_synchronizer
-
-OUTPUT_TYPES = {"disparity": "stereo_msgs/msg/DisparityImage",  # one per frame_messages.OUTPUTS
-                "depth": "sensor_msgs/msg/Image",
-                "points2": "sensor_msgs/msg/PointCloud2",
-                "confidence": "sensor_msgs/msg/Image"}
-INPUT_TYPES = ("sensor_msgs/msg/Image", "sensor_msgs/msg/CameraInfo") * 2
 
 
 @dataclass(frozen=True)
@@ -44,7 +37,7 @@ class ProcessOptions:
     output_prefix: str = ""
     include_inputs: bool = False
     storage: str = "mcap"
-    outputs: tuple[str, ...] = ("disparity", "depth", "points2")  # of frame_messages.OUTPUTS
+    outputs: tuple[str, ...] = ("disparity", "depth", "points2")  # of OUTPUT_TYPES
 
 
 @dataclass
@@ -83,7 +76,6 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     summary = ProcessSummary()
     processor = StereoProcessor(options.params)
     layout = cloud_layout(options.use_color, options.avoid_point_cloud_padding)
-    classes = (Image, CameraInfo, Image, CameraInfo)
     index_of = {topic: i for i, topic in enumerate(options.input_topics)}
     synchronizer = make_synchronizer(4, options.queue_size, options.approximate_sync,
                                      options.approximate_sync_tolerance_seconds)
@@ -91,7 +83,8 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
 
     with BagReader(in_path) as reader:
         reader.require_topics(options.input_topics)
-        for name, expected in zip(options.input_topics, INPUT_TYPES):
+        input_names = [type_name(t) for t in INPUT_TYPES]
+        for name, expected in zip(options.input_topics, input_names):
             if reader.topics[name] != expected:
                 raise BagError(f"topic {name} in {reader.path} holds {reader.topics[name]}, "
                                f"expected {expected}")
@@ -105,7 +98,7 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
                     summary.dropped[str(error)] += 1
                     return
                 for output, message_out in messages.items():
-                    writer.write(topic[output], OUTPUT_TYPES[output], timestamp,
+                    writer.write(topic[output], type_name(OUTPUT_TYPES[output]), timestamp,
                                  serialize_message(message_out))
                 summary.frames_written += 1
 
@@ -115,8 +108,8 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
                 if progress is not None:
                     progress(1)
                 if options.include_inputs:
-                    writer.write(name, INPUT_TYPES[index], timestamp, data)
-                message = deserialize_message(data, classes[index])
+                    writer.write(name, input_names[index], timestamp, data)
+                message = deserialize_message(data, INPUT_TYPES[index])
                 summary.frames_in += index == 0
                 matched = synchronizer.add(index, stamp_ns(message.header), message)
                 if matched is not None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sensor_msgs.msg import CameraInfo, Image
+from sensor_msgs.msg import CameraInfo, Image, PointCloud2
+from stereo_msgs.msg import DisparityImage
 
 from stereo_depth_node.geometry import StereoGeometry
 from stereo_depth_node.matcher import valid_window
@@ -18,13 +19,23 @@ from stereo_depth_node.messages import (
 from stereo_depth_node.point_cloud import CloudLayout
 from stereo_depth_node.stereo_processor import StereoProcessor, fill_invalid
 
-OUTPUTS = ("disparity", "depth", "points2", "confidence")
+# The node's inputs, relative to its namespace, in synchronizer order, and their types.
+INPUT_TOPICS = ("left/image_rect", "left/camera_info", "right/image_rect", "right/camera_info")
+INPUT_TYPES = (Image, CameraInfo, Image, CameraInfo)
+# Message type of each output, by topic name.
+OUTPUT_TYPES = {"disparity": DisparityImage, "depth": Image, "points2": PointCloud2,
+                "confidence": Image}
+
+
+def type_name(message_type: type) -> str:
+    """The ROS 2 type name of a message class, e.g. ``sensor_msgs/msg/Image``."""
+    return f"{message_type.__module__.split('.')[0]}/msg/{message_type.__name__}"
 
 
 def output_messages(processor: StereoProcessor, left_image: Image, left_info: CameraInfo,
                     right_image: Image, right_info: CameraInfo, wanted: Collection[str],
                     layout: CloudLayout) -> dict[str, object]:
-    """Compute the ``wanted`` outputs (names from :data:`OUTPUTS`) of one stereo frame.
+    """Compute the ``wanted`` outputs (names from :data:`OUTPUT_TYPES`) of one stereo frame.
 
     Every output carries the left ``camera_info``'s header. Only what is wanted
     is computed: depth for ``depth`` or ``points2``, colour only for a colour

@@ -25,10 +25,14 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from rclpy.qos_overriding_options import QoSOverridingOptions
-from sensor_msgs.msg import CameraInfo, Image, PointCloud2
-from stereo_msgs.msg import DisparityImage
+from sensor_msgs.msg import CameraInfo, Image
 
-from stereo_depth_node.frame_messages import output_messages
+from stereo_depth_node.frame_messages import (
+    INPUT_TOPICS,
+    INPUT_TYPES,
+    OUTPUT_TYPES,
+    output_messages,
+)
 from stereo_depth_node.memory import keep_large_buffers
 from stereo_depth_node.messages import (
     stamp_ns,
@@ -42,7 +46,6 @@ from stereo_depth_node.synchronizer import (
     make_synchronizer,
 )
 
-INPUT_TOPICS = ("left/image_rect", "left/camera_info", "right/image_rect", "right/camera_info")
 NO_SYNC_WARNING_SECONDS = 3.0
 LOG_THROTTLE_SECONDS = 5.0
 
@@ -93,16 +96,10 @@ class StereoDepthNode(Node):
         self._synchronizer = self._make_synchronizer()
         output_qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
         overrides = QoSOverridingOptions.with_default_policies()
-        self._disparity_pub = self.create_publisher(
-            DisparityImage, "disparity", output_qos, qos_overriding_options=overrides)
-        self._depth_pub = self.create_publisher(
-            Image, "depth", output_qos, qos_overriding_options=overrides)
-        self._points_pub = self.create_publisher(
-            PointCloud2, "points2", output_qos, qos_overriding_options=overrides)
-        self._confidence_pub = self.create_publisher(
-            Image, "confidence", output_qos, qos_overriding_options=overrides)
-        for index, (topic, msg_type) in enumerate(zip(INPUT_TOPICS,
-                                                      (Image, CameraInfo, Image, CameraInfo))):
+        self._outputs = {name: self.create_publisher(msg_type, name, output_qos,
+                                                     qos_overriding_options=overrides)
+                         for name, msg_type in OUTPUT_TYPES.items()}
+        for index, (topic, msg_type) in enumerate(zip(INPUT_TOPICS, INPUT_TYPES)):
             self.create_subscription(
                 msg_type, topic, lambda msg, i=index: self._on_input(i, msg),
                 qos_profile_sensor_data, qos_overriding_options=overrides)
@@ -202,9 +199,7 @@ class StereoDepthNode(Node):
     # ---------------------------------------------------------------- processing
     def _process(self, left_image: Image, left_info: CameraInfo, right_image: Image,
                  right_info: CameraInfo) -> None:
-        publishers = {"disparity": self._disparity_pub, "depth": self._depth_pub,
-                      "points2": self._points_pub, "confidence": self._confidence_pub}
-        wanted = [name for name, pub in publishers.items() if pub.get_subscription_count() > 0]
+        wanted = [name for name, pub in self._outputs.items() if pub.get_subscription_count() > 0]
         if not wanted:
             if not self._waiting_logged:
                 self.get_logger().info(
@@ -224,7 +219,7 @@ class StereoDepthNode(Node):
                                        f"unexpected {type(error).__name__}: {error}")
             return
         for name, message in messages.items():
-            publishers[name].publish(message)
+            self._outputs[name].publish(message)
 
 
 def main(args: list[str] | None = None) -> int:

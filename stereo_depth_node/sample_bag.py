@@ -8,12 +8,12 @@ from pathlib import Path
 from rclpy.serialization import serialize_message
 
 from stereo_depth_node.bag_io import BagWriter
+from stereo_depth_node.frame_messages import INPUT_TOPICS
 from stereo_depth_node.messages import camera_info_message, image_message
 from stereo_depth_node.scenes import StereoScene
 from stereo_depth_node.stream_client import header_at
 
-DEFAULT_TOPICS = ("/left/image_rect", "/left/camera_info", "/right/image_rect",
-                  "/right/camera_info")
+DEFAULT_TOPICS = tuple(f"/{topic}" for topic in INPUT_TOPICS)
 
 
 def write_stereo_bag(path: str | Path, scene: StereoScene, stamps: Iterable[int],

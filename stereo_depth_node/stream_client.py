@@ -16,15 +16,12 @@ import rclpy
 from builtin_interfaces.msg import Time
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
-from sensor_msgs.msg import CameraInfo, Image, PointCloud2
+from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
-from stereo_msgs.msg import DisparityImage
 
+from stereo_depth_node.frame_messages import INPUT_TOPICS, INPUT_TYPES, OUTPUT_TYPES
 from stereo_depth_node.geometry import CameraCalibration
 from stereo_depth_node.messages import camera_info_message, image_message, stamp_ns
-
-OUTPUT_TYPES = {"disparity": DisparityImage, "depth": Image, "points2": PointCloud2,
-                "confidence": Image}
 
 
 def header_at(stamp: int, frame_id: str) -> Header:
@@ -64,8 +61,7 @@ class StereoStreamClient(Node):
         self.sent_at: dict[int, float] = {}
         self._inputs = {
             topic: self.create_publisher(msg_type, topic, qos_profile_sensor_data)
-            for topic, msg_type in (("left/image_rect", Image), ("left/camera_info", CameraInfo),
-                                    ("right/image_rect", Image), ("right/camera_info", CameraInfo))
+            for topic, msg_type in zip(INPUT_TOPICS, INPUT_TYPES)
         }
         reliable = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
         self._outputs = [
