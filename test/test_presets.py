@@ -32,14 +32,14 @@ def test_sgbm_quality_is_dense_and_clearly_better_on_motorcycle():
     quality = motorcycle_accuracy("sgbm_quality.yaml")
     assert default.bad == pytest.approx(27.3, abs=0.5)
     assert quality.density == 100.0
-    assert quality.bad < 10.0
+    assert quality.bad <= 8.0  # the target; 7.5 % measured
 
 
 def test_nav_safe_keeps_few_wrong_pixels_on_motorcycle():
     default = motorcycle_accuracy("stereo_depth.yaml")
     nav = motorcycle_accuracy("nav_safe.yaml")
     assert nav.bad_kept < 3.0 < default.bad_kept
-    assert nav.density > 74.0
+    assert nav.density >= 75.0  # the target; 75.3 % measured
 
 
 def test_fast_preset_matches_at_half_resolution():

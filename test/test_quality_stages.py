@@ -40,6 +40,21 @@ def test_border_matching_estimates_the_left_band(box_scene):
     assert valid_window(SGBM, 320, 240).x_offset == 32 + 2 - 1
 
 
+def test_border_matching_does_not_pull_the_first_columns_to_zero():
+    # A bright, faintly textured background at 24 px (like a lit floor): columns 0..23 are
+    # not visible to the right camera. Black padding would put the same strong step at
+    # column 0 of both images, which matches itself at disparity 0 and then spreads over
+    # the band by hole filling; padding with copies of the first column has no such step.
+    scene = layered_scene(width=320, height=240, background_disparity=24, seed=22)
+    left, right = ((image * 0.05 + 150).astype(np.uint8) for image in (scene.left, scene.right))
+    params = SGBM.replace(border_matching=True, lr_check_max_diff=1.0)
+    for fill_holes in (False, True):
+        disparity = StereoProcessor(params.replace(fill_holes=fill_holes)).process(
+            left, "mono8", right, "mono8", scene.geometry, want_depth=False).disparity
+        assert np.nanmin(disparity) > 22.0
+    assert np.abs(disparity - 24.0).max() < 1.0  # filled: the background everywhere
+
+
 def test_lr_check_marks_the_occluded_band_beside_the_box(box_scene):
     # Left pixels just left of the box see background that the box hides from the right
     # camera: columns 120 - (24 - 8) .. 119 are occluded.
