@@ -12,7 +12,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from stereo_depth_node.matcher import compute_disparity, create_matcher
+from stereo_depth_node.matcher import ValidWindow, compute_disparity, create_matcher
 from stereo_depth_node.params import MatcherParams
 
 
@@ -85,6 +85,32 @@ def upsample_disparity(disparity: np.ndarray, factor: int, shape: tuple[int, int
         return disparity
     enlarged = cv2.resize(disparity, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
     return enlarged * np.float32(factor)
+
+
+def valid_window(params: MatcherParams, width: int, height: int) -> ValidWindow:
+    """Window of potentially valid disparities for an image of ``width`` x ``height``.
+
+    Outside it the matcher has no full block or no full search range, so it
+    never produces an estimate there. This is OpenCV's window (its left edge is
+    ``min_disparity + disparity_range + block // 2 - 1``); with ``border_matching``
+    the images are padded by the search range, which moves that edge left by
+    the padding, to ``block // 2 - 1``. With ``downsample`` above 1 the window
+    is OpenCV's for the reduced images and parameters, scaled back to full
+    resolution (and clipped to the image). The window is exact for StereoBM;
+    StereoSGBM also gives estimates in the band outside it, as with
+    ``stereo_image_proc``, which reports the same window.
+    """
+    factor = params.downsample
+    scaled = downsampled_params(params)
+    matched_width, matched_height = max(width // factor, 1), max(height // factor, 1)
+    pad = search_pad(scaled) if params.border_matching else 0
+    roi = (0, 0, matched_width + pad, matched_height)
+    x, y, w, h = (int(v) for v in cv2.getValidDisparityROI(
+        roi, roi, scaled.min_disparity, scaled.disparity_range, scaled.correlation_window_size))
+    left, right = max(x - pad, 0), max(x + w - pad, 0)
+    left, right, top, bottom = (min(v * factor, limit) for v, limit in
+                                ((left, width), (right, width), (y, height), (y + h, height)))
+    return ValidWindow(left, top, max(right - left, 0), max(bottom - top, 0))
 
 
 class DenseMatcher:

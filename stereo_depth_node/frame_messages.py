@@ -7,8 +7,8 @@ from collections.abc import Collection
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2
 from stereo_msgs.msg import DisparityImage
 
+from stereo_depth_node.dense_matching import valid_window
 from stereo_depth_node.geometry import StereoGeometry
-from stereo_depth_node.matcher import valid_window
 from stereo_depth_node.messages import (
     array_from_image,
     calibration_from_camera_info,

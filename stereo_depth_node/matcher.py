@@ -90,22 +90,3 @@ def compute_disparity(matcher: cv2.StereoMatcher, left: np.ndarray,
     disparity[fixed_point < matcher.getMinDisparity() * DISPARITY_SCALE] = np.nan
     return disparity
 
-
-def valid_window(params: MatcherParams, width: int, height: int) -> ValidWindow:
-    """Window of potentially valid disparities for an image of ``width`` x ``height``.
-
-    Outside it the matcher has no full block or no full search range, so it
-    never produces an estimate there. This is OpenCV's window (its left edge is
-    ``min_disparity + disparity_range + block // 2 - 1``); with ``border_matching``
-    the images are padded by the search range, which moves that edge left by
-    the padding, to ``block // 2 - 1``. Computed at full resolution, also when
-    ``downsample`` is above 1.
-    """
-    pad = max(params.min_disparity + params.disparity_range, 0) if params.border_matching else 0
-    roi = (0, 0, width + pad, height)
-    x, y, w, h = cv2.getValidDisparityROI(roi, roi, params.min_disparity,
-                                          params.disparity_range,
-                                          params.correlation_window_size)
-    x_offset = max(int(x) - pad, 0)
-    return ValidWindow(x_offset, int(y), max(int(x) + int(w) - pad - x_offset, 0),
-                       max(int(h), 0))

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from stereo_depth_node.matcher import compute_disparity, create_matcher, valid_window
+from stereo_depth_node.dense_matching import valid_window
+from stereo_depth_node.matcher import compute_disparity, create_matcher
 from stereo_depth_node.metrics import evaluate
 from stereo_depth_node.params import MatcherParams
 from stereo_depth_node.scenes import Layer, layered_scene, motorcycle

@@ -10,7 +10,7 @@ from rclpy.parameter import Parameter
 from rclpy.parameter_client import AsyncParameterClient
 from rclpy.qos import ReliabilityPolicy
 
-from stereo_depth_node.matcher import valid_window
+from stereo_depth_node.dense_matching import valid_window
 from stereo_depth_node.messages import (
     array_from_image,
     camera_info_message,

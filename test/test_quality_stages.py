@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from stereo_depth_node.consistency import fill_holes_background
-from stereo_depth_node.matcher import valid_window
+from stereo_depth_node.dense_matching import valid_window
 from stereo_depth_node.metrics import evaluate
 from stereo_depth_node.params import MatcherParams
 from stereo_depth_node.scenes import Layer, layered_scene, slanted_scene
@@ -125,6 +125,24 @@ def test_downsample_keeps_full_resolution_units(factor):
     assert accuracy.density > 80.0 and accuracy.bad_kept < 5.0
     assert np.nanmedian(frame.disparity[200:230, 150:250]) == pytest.approx(
         np.median(scene.ground_truth[200:230, 150:250]), abs=factor / 2)
+
+
+@pytest.mark.parametrize("factor", [1, 2, 4])
+def test_valid_window_bounds_the_estimates_also_when_downsampled(factor, box_scene):
+    # BM (block 15, 64 disparities) fills exactly OpenCV's window, so it is the reference.
+    params = MatcherParams(downsample=factor)
+    window = valid_window(params, 320, 240)
+    matched_block = {1: 15, 2: 7, 4: 5}[factor]  # the block shrinks with the image, to >= 5
+    assert window.x_offset == factor * (64 // factor + matched_block // 2 - 1)
+    assert window.y_offset == factor * (matched_block // 2)
+    disparity = match(box_scene, params, want_depth=False).disparity
+    known_columns = np.flatnonzero(np.isfinite(disparity).any(axis=0))
+    known_rows = np.flatnonzero(np.isfinite(disparity).any(axis=1))
+    assert known_columns[0] == window.x_offset
+    assert window.x_offset + window.width - factor <= known_columns[-1] + 1
+    assert known_columns[-1] < window.x_offset + window.width
+    assert (known_rows[0], known_rows[-1] + 1) == (window.y_offset,
+                                                   window.y_offset + window.height)
 
 
 def test_slanted_plane_is_measured_to_sub_pixel_accuracy():
