@@ -93,22 +93,24 @@ def fill_holes_background(disparity: np.ndarray, edge: float = 2.0) -> np.ndarra
     a row's end takes its one neighbour; rows without any estimate stay
     unknown. Returns a new array.
     """
-    width = disparity.shape[1]
-    known = np.isfinite(disparity)
+    height, width = disparity.shape
     filled = disparity.astype(np.float32, copy=True)
-    rows, columns = np.nonzero(~known)
+    hole = np.zeros((height, width + 2), np.int8)  # a known column on each side
+    hole[:, 1:-1] = np.isnan(filled)
+    steps = np.diff(hole, axis=1)
+    rows, starts = np.nonzero(steps == 1)  # first column of each run of holes
+    ends = np.nonzero(steps == -1)[1]  # the column after it; runs come in row-major order
     if rows.size == 0:
         return filled
-    all_columns = np.arange(width, dtype=np.int32)[None, :]
-    left_index = np.maximum.accumulate(np.where(known, all_columns, -1), axis=1)[rows, columns]
-    right_index = np.minimum.accumulate(np.where(known, all_columns, width)[:, ::-1],
-                                        axis=1)[:, ::-1][rows, columns]
-    from_left = np.where(left_index >= 0, disparity[rows, np.maximum(left_index, 0)], np.nan)
-    from_right = np.where(right_index < width,
-                          disparity[rows, np.minimum(right_index, width - 1)], np.nan)
-    background = np.fmin(from_left, from_right)  # the farther side; ignores a missing one
-    weight = (columns - left_index) / np.maximum(right_index - left_index, 1)
-    interpolated = from_left + (from_right - from_left) * weight
+    values = filled.ravel()
+    row_start = rows * width
+    from_left = np.where(starts > 0, values[row_start + np.maximum(starts - 1, 0)], np.nan)
+    from_right = np.where(ends < width, values[row_start + np.minimum(ends, width - 1)], np.nan)
     inside_surface = np.abs(from_left - from_right) <= edge  # False when a side is missing
-    filled[rows, columns] = np.where(inside_surface, interpolated, background)
+    first = np.where(inside_surface, from_left, np.fmin(from_left, from_right))  # fmin: farther
+    lengths = ends - starts
+    slope = np.where(inside_surface, (from_right - from_left) / (lengths + 1), 0.0)
+    run = np.repeat(np.arange(rows.size), lengths)  # the run of every hole, row-major
+    position = np.arange(run.size) - np.repeat(np.cumsum(lengths) - lengths, lengths) + 1
+    values[np.flatnonzero(hole[:, 1:-1])] = first[run] + slope[run] * position
     return filled
