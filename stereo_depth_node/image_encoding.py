@@ -26,6 +26,7 @@ class EncodingInfo(NamedTuple):
 ENCODINGS: dict[str, EncodingInfo] = {
     "mono8": EncodingInfo(np.dtype(np.uint8), 1),
     "mono16": EncodingInfo(np.dtype(np.uint16), 1),
+    "8UC1": EncodingInfo(np.dtype(np.uint8), 1),
     "rgb8": EncodingInfo(np.dtype(np.uint8), 3),
     "bgr8": EncodingInfo(np.dtype(np.uint8), 3),
     "rgba8": EncodingInfo(np.dtype(np.uint8), 4),
@@ -34,8 +35,9 @@ ENCODINGS: dict[str, EncodingInfo] = {
     "32FC1": EncodingInfo(np.dtype(np.float32), 1),
 }
 
-# Encodings that hold intensity images a matcher can use (not depth or disparity).
-INTENSITY_ENCODINGS = ("mono8", "mono16", "rgb8", "bgr8", "rgba8", "bgra8", "16UC1")
+# Encodings that hold intensity images a matcher can use (not depth or disparity). The
+# single-channel generic ones (8UC1, 16UC1) are taken as mono8 and mono16, as cv_bridge does.
+INTENSITY_ENCODINGS = ("mono8", "mono16", "rgb8", "bgr8", "rgba8", "bgra8", "8UC1", "16UC1")
 
 _TO_GRAY = {"rgb8": cv2.COLOR_RGB2GRAY, "bgr8": cv2.COLOR_BGR2GRAY,
             "rgba8": cv2.COLOR_RGBA2GRAY, "bgra8": cv2.COLOR_BGRA2GRAY}
@@ -145,7 +147,7 @@ def to_mono8(image: np.ndarray, encoding: str) -> np.ndarray:
     converted with the ITU-R 601 weights of :func:`cv2.cvtColor`.
     """
     _require_intensity(encoding)
-    if encoding == "mono8":
+    if encoding in ("mono8", "8UC1"):
         return image
     if encoding in ("mono16", "16UC1"):
         return (image >> 8).astype(np.uint8)

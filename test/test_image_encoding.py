@@ -64,6 +64,9 @@ def test_unsupported_encoding_lists_supported_ones():
     assert "'yuv422'" in str(error.value)
     for name in ENCODINGS:
         assert name in str(error.value)
+    # Three generic channels have no defined colour order (cv_bridge refuses them too).
+    with pytest.raises(ValueError, match="unsupported image encoding '8UC3'"):
+        image_to_array(bytes(12), 2, 2, "8UC3", 6)
 
 
 def test_bad_buffers_are_rejected():
@@ -90,6 +93,8 @@ def test_mono8_conversions():
     np.testing.assert_array_equal(to_mono8(rgba[:, :, [2, 1, 0, 3]].copy(), "bgra8"), grey)
     mono16 = np.array([[0, 255, 256, 65535]], np.uint16)
     np.testing.assert_array_equal(to_mono8(mono16, "mono16"), [[0, 0, 1, 255]])
+    np.testing.assert_array_equal(to_mono8(mono16, "16UC1"), [[0, 0, 1, 255]])
+    np.testing.assert_array_equal(to_mono8(grey, "8UC1"), grey)  # generic 1-channel: grey
     with pytest.raises(ValueError, match="'32FC1' cannot be matched"):
         to_mono8(np.zeros((2, 2), np.float32), "32FC1")
 
@@ -98,5 +103,6 @@ def test_rgb8_conversions():
     bgr = np.array([[[1, 2, 3]]], np.uint8)
     np.testing.assert_array_equal(to_rgb8(bgr, "bgr8"), [[[3, 2, 1]]])
     np.testing.assert_array_equal(to_rgb8(np.array([[9]], np.uint8), "mono8"), [[[9, 9, 9]]])
+    np.testing.assert_array_equal(to_rgb8(np.array([[9]], np.uint8), "8UC1"), [[[9, 9, 9]]])
     np.testing.assert_array_equal(to_rgb8(np.array([[[1, 2, 3, 4]]], np.uint8), "bgra8"),
                                   [[[3, 2, 1]]])
