@@ -8,7 +8,7 @@ from pathlib import Path
 from rclpy.serialization import serialize_message
 
 from stereo_depth_node.bag_io import BagWriter
-from stereo_depth_node.frame_messages import INPUT_TOPICS
+from stereo_depth_node.frame_messages import INPUT_TOPICS, type_name
 from stereo_depth_node.messages import camera_info_message, image_message
 from stereo_depth_node.scenes import StereoScene
 from stereo_depth_node.stream_client import header_at
@@ -23,17 +23,16 @@ def write_stereo_bag(path: str | Path, scene: StereoScene, stamps: Iterable[int]
 
     Each message's bag time equals its header stamp.
     """
-    left_image, left_info, right_image, right_info = topics
     frames = 0
     with BagWriter(path, storage) as writer:
         for stamp in stamps:
-            for image_topic, info_topic, image, calibration in (
-                    (left_image, left_info, scene.left, scene.left_calibration),
-                    (right_image, right_info, scene.right, scene.right_calibration)):
+            messages = []  # in INPUT_TOPICS order: left image, left info, right image, right info
+            for image, calibration in ((scene.left, scene.left_calibration),
+                                       (scene.right, scene.right_calibration)):
                 header = header_at(stamp, calibration.frame_id)
-                writer.write(image_topic, "sensor_msgs/msg/Image", stamp,
-                             serialize_message(image_message(image, scene.encoding, header)))
-                writer.write(info_topic, "sensor_msgs/msg/CameraInfo", stamp,
-                             serialize_message(camera_info_message(calibration, header)))
+                messages += [image_message(image, scene.encoding, header),
+                             camera_info_message(calibration, header)]
+            for topic, message in zip(topics, messages):
+                writer.write(topic, type_name(type(message)), stamp, serialize_message(message))
             frames += 1
     return frames

@@ -12,6 +12,7 @@ from stereo_msgs.msg import DisparityImage
 from stereo_depth_node.bag_io import BagError, BagReader, BagWriter
 from stereo_depth_node.bag_process import ProcessOptions, process_bag
 from stereo_depth_node.cli import main
+from stereo_depth_node.frame_messages import type_name
 from stereo_depth_node.geometry import CameraCalibration
 from stereo_depth_node.messages import (
     array_from_image,
@@ -103,7 +104,7 @@ def test_unpaired_and_bad_frames_are_counted(tmp_path, scene):
             if stamp == STAMPS[2]:
                 messages = messages[:1]  # a left image whose partners never come
             for topic, message in zip(DEFAULT_TOPICS, messages):
-                writer.write(topic, f"sensor_msgs/msg/{type(message).__name__}", stamp,
+                writer.write(topic, type_name(type(message)), stamp,
                              serialize_message(message))
     summary = process_bag(tmp_path / "in", tmp_path / "out", ProcessOptions(DEFAULT_TOPICS))
     assert (summary.frames_in, summary.frames_paired, summary.frames_written) == (3, 2, 1)
