@@ -171,16 +171,7 @@ class StereoDepthNode(Node):
             return
         stats = self._synchronizer.stats
         counts = ", ".join(f"{topic} {n}" for topic, n in zip(INPUT_TOPICS, stats.received))
-        missing = [t for t, n in zip(INPUT_TOPICS, stats.received) if n == 0]
-        if missing:
-            advice = (f"nothing arrived on {', '.join(missing)}: "
-                      "check the topic names and remappings")
-        else:
-            skew_ms = stats.stamp_skew_ns() / 1e6
-            advice = f"newest stamps differ by {skew_ms:.1f} ms; " + (
-                "raise approximate_sync_tolerance_seconds or queue_size"
-                if self._param("approximate_sync") else
-                "exact sync needs identical stamps: set approximate_sync to true")
+        advice = stats.why_no_sets(INPUT_TOPICS, self._param("approximate_sync"))
         self.get_logger().warning(
             f"inputs arrive but no synchronized set for {now - self._last_set_time:.0f} s "
             f"(received: {counts}); {advice}", throttle_duration_sec=LOG_THROTTLE_SECONDS)

@@ -20,6 +20,7 @@ instead of waiting for time to catch up.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,11 +36,27 @@ class SyncStats:
     time_jumps: int = 0  # restarts after stamps jumped back (a bag replayed again, a sim reset)
     latest_stamps: list[int | None] = field(default_factory=list)
 
-    def stamp_skew_ns(self) -> int | None:
-        """Spread of the newest stamp of each input, or None until every input has arrived."""
-        if not self.latest_stamps or any(s is None for s in self.latest_stamps):
-            return None
-        return max(self.latest_stamps) - min(self.latest_stamps)
+    def why_no_sets(self, input_names: Sequence[str], approximate: bool) -> str:
+        """What keeps inputs that do arrive from forming sets, and what to do about it.
+
+        Inputs without a stamp since the start (or since time last jumped back)
+        come first; otherwise the input whose newest stamp lags furthest, and by
+        how much, with the setting that would pair such stamps.
+        """
+        since = "since stamps jumped back" if self.time_jumps else "since the start"
+        missing = [name for name, stamp in zip(input_names, self.latest_stamps) if stamp is None]
+        if missing:
+            return (f"nothing arrived on {', '.join(missing)} {since}: "
+                    "check the topic names, remappings and that every camera publishes")
+        newest = max(self.latest_stamps)
+        lag, lagging = max((newest - stamp, name)
+                           for name, stamp in zip(input_names, self.latest_stamps))
+        stamps = f"newest stamps differ by {lag / 1e6:.1f} ms ({lagging} is the oldest)"
+        if lag > TIME_JUMP_NS:
+            return f"{stamps}: has {lagging} stopped?"
+        return f"{stamps}; " + ("raise approximate_sync_tolerance_seconds or queue_size"
+                                if approximate else
+                                "exact sync needs identical stamps: set approximate_sync to true")
 
 
 # A stamp this far behind the last emitted set means time restarted, not a late message.

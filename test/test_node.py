@@ -332,3 +332,21 @@ def test_frames_opencv_refuses_are_dropped_and_time_may_jump_back(start_node, cl
     assert send(stream, scene, 21 * SECOND, outputs=["disparity"])
     assert node.process.poll() is None
     assert "input stamps jumped back" in node.output()
+
+
+def test_a_camera_missing_after_time_jumps_back_is_reported_not_fatal(start_node, client, scene):
+    node = start_node()
+    stream = client(["disparity"])
+    connect(stream, scene)
+    assert send(stream, scene, 100 * SECOND, outputs=["disparity"])
+    # a simulator restarts at 10 s, but only the left camera comes back
+    left_only = image_message(scene.left, scene.encoding,
+                              header_at(10 * SECOND, scene.left_calibration.frame_id))
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        stream.publish_raw("left/image_rect", left_only)
+        stream.spin_until(lambda: False, 0.2)
+    assert node.process.poll() is None
+    assert ("nothing arrived on left/camera_info, right/image_rect, right/camera_info since "
+            "stamps jumped back") in node.output()
+    assert send(stream, scene, 11 * SECOND, outputs=["disparity"])  # and it recovers

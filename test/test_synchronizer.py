@@ -34,7 +34,11 @@ class TestExact:
     def test_skewed_stamps_never_pair(self):
         sync = ExactTimeSynchronizer(2, queue_size=5)
         assert feed(sync, [(0, 100), (1, 101), (0, 200), (1, 201)]) == []
-        assert sync.stats.stamp_skew_ns() == 1 * MS
+        assert sync.stats.why_no_sets(("left", "right"), approximate=False) == (
+            "newest stamps differ by 1.0 ms (left is the oldest); "
+            "exact sync needs identical stamps: set approximate_sync to true")
+        assert sync.stats.why_no_sets(("left", "right"), approximate=True).endswith(
+            "raise approximate_sync_tolerance_seconds or queue_size")
 
     def test_dropped_message_loses_only_its_frame(self):
         sync = ExactTimeSynchronizer(2, queue_size=5)
@@ -125,6 +129,23 @@ def test_time_jumping_back_restarts_synchronization(make):
     assert sync.stats.time_jumps == 1
     # a slightly late message is still just late, not a restart
     assert feed(sync, [(1, 150)]) == [] and sync.stats.time_jumps == 1
+
+
+def test_why_no_sets_names_missing_and_stopped_inputs():
+    names = ("left", "right", "info")
+    sync = ExactTimeSynchronizer(3, queue_size=5)
+    feed(sync, [(0, 5000), (1, 5000)])
+    assert sync.stats.why_no_sets(names, approximate=False).startswith(
+        "nothing arrived on info since the start")
+    assert feed(sync, [(2, 5000)]) == [((0, 5000), (1, 5000), (2, 5000))]
+    feed(sync, [(0, 9000), (1, 9000), (0, 9100), (1, 9100)])  # info stopped at 5000
+    assert sync.stats.why_no_sets(names, approximate=False) == (
+        "newest stamps differ by 4100.0 ms (info is the oldest): has info stopped?")
+    # time jumps back and only "left" comes again: the others are missing, not skewed
+    feed(sync, [(0, 100)])
+    assert sync.stats.time_jumps == 1
+    assert sync.stats.why_no_sets(names, approximate=True).startswith(
+        "nothing arrived on right, info since stamps jumped back")
 
 
 def test_flush_emits_the_last_approximate_set_and_counts_the_rest():
