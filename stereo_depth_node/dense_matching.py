@@ -12,7 +12,12 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from stereo_depth_node.matcher import ValidWindow, compute_disparity, create_matcher
+from stereo_depth_node.matcher import (
+    DISPARITY_STEP,
+    ValidWindow,
+    compute_disparity,
+    create_matcher,
+)
 from stereo_depth_node.params import MatcherParams
 
 
@@ -85,6 +90,14 @@ def upsample_disparity(disparity: np.ndarray, factor: int, shape: tuple[int, int
         return disparity
     enlarged = cv2.resize(disparity, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
     return enlarged * np.float32(factor)
+
+
+def disparity_step(params: MatcherParams) -> float:
+    """Resolution of the disparities, pixels (``DisparityImage.delta_d``).
+
+    OpenCV's 1/16 px at the matched scale: ``downsample / 16`` at full resolution.
+    """
+    return DISPARITY_STEP * params.downsample
 
 
 def valid_window(params: MatcherParams, width: int, height: int) -> ValidWindow:

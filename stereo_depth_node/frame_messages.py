@@ -7,7 +7,7 @@ from collections.abc import Collection
 from sensor_msgs.msg import CameraInfo, Image, PointCloud2
 from stereo_msgs.msg import DisparityImage
 
-from stereo_depth_node.dense_matching import valid_window
+from stereo_depth_node.dense_matching import disparity_step, valid_window
 from stereo_depth_node.geometry import StereoGeometry
 from stereo_depth_node.messages import (
     array_from_image,
@@ -61,7 +61,8 @@ def output_messages(processor: StereoProcessor, left_image: Image, left_info: Ca
         bounds = processor.disparity_bounds(geometry)
         messages["disparity"] = disparity_message(
             fill_invalid(frame.disparity, bounds[0]), header, geometry, bounds,
-            valid_window(processor.params, geometry.width, geometry.height))
+            valid_window(processor.params, geometry.width, geometry.height),
+            disparity_step(processor.params))
     if "depth" in wanted:
         messages["depth"] = image_message(frame.depth, "32FC1", header)
     if want_points:

@@ -13,7 +13,7 @@ from stereo_msgs.msg import DisparityImage
 
 from stereo_depth_node.geometry import CameraCalibration, StereoGeometry
 from stereo_depth_node.image_encoding import array_to_image_fields, image_to_array
-from stereo_depth_node.matcher import DISPARITY_STEP, ValidWindow
+from stereo_depth_node.matcher import ValidWindow
 from stereo_depth_node.point_cloud import FLOAT32, CloudLayout, pack_cloud
 
 
@@ -54,7 +54,8 @@ def image_message(array: np.ndarray, encoding: str, header: Header) -> Image:
 
 
 def disparity_message(disparity: np.ndarray, header: Header, geometry: StereoGeometry,
-                      bounds: tuple[float, float], window: ValidWindow) -> DisparityImage:
+                      bounds: tuple[float, float], window: ValidWindow,
+                      step: float) -> DisparityImage:
     """A ``stereo_msgs/DisparityImage``.
 
     Parameters
@@ -66,6 +67,8 @@ def disparity_message(disparity: np.ndarray, header: Header, geometry: StereoGeo
         ``(min_disparity, max_disparity)`` in the same units as ``disparity``.
     window : ValidWindow
         Region of potentially valid disparities.
+    step : float
+        Resolution of the disparities, pixels (``delta_d``).
     """
     message = DisparityImage(header=header)
     message.image = image_message(disparity, "32FC1", header)
@@ -77,7 +80,7 @@ def disparity_message(disparity: np.ndarray, header: Header, geometry: StereoGeo
     message.valid_window.height = window.height
     message.min_disparity = float(bounds[0])
     message.max_disparity = float(bounds[1])
-    message.delta_d = DISPARITY_STEP
+    message.delta_d = float(step)
     return message
 
 

@@ -316,6 +316,14 @@ def test_quality_stages_switch_live_and_confidence_is_published(start_node, clie
     assert np.median(after[100:140, 20:60]) == pytest.approx(10.0, abs=1 / 16)
     refused = set_parameters(stream, namespace, downsample=3)[0]
     assert not refused.successful and "one of 1, 2, 4" in refused.reason
+    assert set_parameters(stream, namespace, downsample=2)[0].successful
+    assert send(stream, scene, 72 * SECOND, outputs=["disparity"])
+    halved = stream.received.messages["disparity"][72 * SECOND]
+    assert halved.delta_d == 2 / 16  # matched at half size: 1/16 px there is 1/8 px here
+    window = valid_window(MatcherParams(border_matching=True, fill_holes=True, downsample=2),
+                          320, 240)
+    assert (halved.valid_window.x_offset, halved.valid_window.width) == (window.x_offset,
+                                                                         window.width)
 
 
 def test_frames_opencv_refuses_are_dropped_and_time_may_jump_back(start_node, client, scene):

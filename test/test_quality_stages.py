@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from stereo_depth_node.consistency import fill_holes_background
-from stereo_depth_node.dense_matching import valid_window
+from stereo_depth_node.dense_matching import disparity_step, valid_window
 from stereo_depth_node.metrics import evaluate
 from stereo_depth_node.params import MatcherParams
 from stereo_depth_node.scenes import Layer, layered_scene, slanted_scene
@@ -143,6 +143,17 @@ def test_valid_window_bounds_the_estimates_also_when_downsampled(factor, box_sce
     assert known_columns[-1] < window.x_offset + window.width
     assert (known_rows[0], known_rows[-1] + 1) == (window.y_offset,
                                                    window.y_offset + window.height)
+
+
+@pytest.mark.parametrize("factor", [1, 2, 4])
+def test_disparity_step_is_the_resolution_of_the_output(factor):
+    scene = slanted_scene(width=320, height=240, top_disparity=6.0, bottom_disparity=30.0)
+    params = SGBM.replace(disparity_range=64, downsample=factor)
+    disparity = match(scene, params, want_depth=False).disparity
+    steps = disparity[np.isfinite(disparity)] / disparity_step(params)
+    np.testing.assert_array_equal(steps, np.round(steps))  # whole steps, and no finer:
+    assert np.gcd.reduce(np.round(steps).astype(np.int64)) == 1
+    assert disparity_step(params) == factor / 16
 
 
 def test_slanted_plane_is_measured_to_sub_pixel_accuracy():
