@@ -71,7 +71,8 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     ------
     BagError
         Unreadable input, missing topics (the message lists those the bag has),
-        an existing output path. The output is then not created.
+        an existing output path. The output is then not created. A single
+        message that cannot be decoded is skipped and counted in the summary.
     """
     summary = ProcessSummary()
     processor = StereoProcessor(options.params)
@@ -109,8 +110,12 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
                     progress(1)
                 if options.include_inputs:
                     writer.write(name, input_names[index], timestamp, data)
-                message = deserialize_message(data, INPUT_TYPES[index])
                 summary.frames_in += index == 0
+                try:
+                    message = deserialize_message(data, INPUT_TYPES[index])
+                except RuntimeError:  # rclpy's RMWError: truncated or corrupt CDR data
+                    summary.dropped[f"{name}: a message could not be decoded (damaged data)"] += 1
+                    continue
                 matched = synchronizer.add(index, stamp_ns(message.header), message)
                 if matched is not None:
                     write_frame(matched, timestamp)

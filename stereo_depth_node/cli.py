@@ -23,7 +23,7 @@ import yaml
 
 from stereo_depth_node.geometry import CameraCalibration
 from stereo_depth_node.param_file import load_parameters
-from stereo_depth_node.params import ALGORITHM_BM, ALGORITHM_SGBM, MatcherParams
+from stereo_depth_node.params import ALGORITHM_BM, ALGORITHM_SGBM, MatcherParams, node_values
 
 # shortcut option -> (node parameter, conversion)
 SHORTCUTS: dict[str, tuple[str, Any]] = {
@@ -39,6 +39,10 @@ SHORTCUTS: dict[str, tuple[str, Any]] = {
     "p1": ("P1", float),
     "p2": ("P2", float),
 }
+
+
+# Parameters every rclpy node has, which a node's parameter file may set.
+RCLPY_PARAMETERS = frozenset({"use_sim_time", "qos_overrides", "start_type_description_service"})
 
 
 class CommandError(Exception):
@@ -66,11 +70,17 @@ def add_matcher_options(parser: argparse.ArgumentParser) -> None:
 
 
 def parameters_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """All node parameters the options give: file, then shortcuts, then ``--set``."""
+    """All node parameters the options give: file, then shortcuts, then ``--set``.
+
+    Names are checked: a name that is no parameter of the node (a typo) is an
+    error, as are node parameters outside their ranges; rclpy's own parameters
+    in a file (``use_sim_time``, ``qos_overrides`` ...) are ignored.
+    """
     values: dict[str, Any] = {}
     try:
         if args.params is not None:
-            values.update(load_parameters(args.params))
+            values.update((name, value) for name, value in load_parameters(args.params).items()
+                          if name not in RCLPY_PARAMETERS)
         for option, (name, convert) in SHORTCUTS.items():
             given = getattr(args, option)
             if given is not None:
@@ -80,6 +90,7 @@ def parameters_from_args(args: argparse.Namespace) -> dict[str, Any]:
             if not separator:
                 raise ValueError(f"--set {assignment!r}: expected NAME=VALUE")
             values[name.strip()] = yaml.safe_load(text)
+        node_values(values)
     except (OSError, ValueError, KeyError) as error:
         raise CommandError(str(error)) from None
     return values
@@ -91,18 +102,6 @@ def matcher_params(values: dict[str, Any]) -> MatcherParams:
         return MatcherParams.from_mapping(values)
     except ValueError as error:
         raise CommandError(str(error)) from None
-
-
-def _node_value(values: dict[str, Any], name: str, kind: type, default: Any) -> Any:
-    """A node (not matcher) parameter of the expected type, or a CommandError."""
-    value = values.get(name, default)
-    if kind is bool:
-        if not isinstance(value, bool):
-            raise CommandError(f"parameter '{name}' = {value!r} must be true or false")
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise CommandError(f"parameter '{name}' = {value!r} must be a number")
-    return kind(value)
 
 
 def calibration_from_args(args: argparse.Namespace, image_size: Callable[[], tuple[int, int]]
@@ -152,6 +151,8 @@ def _run_compute(args: argparse.Namespace) -> int:
         result = compute_to_files(args.left, args.right, args.out, params, calibration)
     except ValueError as error:
         raise CommandError(str(error)) from None
+    except OSError as error:
+        raise CommandError(f"cannot write {args.out}: {error.strerror or error}") from None
     disparity = result.matcher_disparity
     known = disparity[disparity != float("inf")]
     print(f"{disparity.shape[1]}x{disparity.shape[0]}: estimates for "
@@ -219,15 +220,13 @@ def _run_process(args: argparse.Namespace) -> int:
     values = parameters_from_args(args)
     topics = (args.left_image, args.left_info, args.right_image, args.right_info)
     try:
+        node = node_values(values)
         options = ProcessOptions(
             input_topics=topics, params=matcher_params(values),
-            approximate_sync=_node_value(values, "approximate_sync", bool, False),
-            approximate_sync_tolerance_seconds=_node_value(
-                values, "approximate_sync_tolerance_seconds", float, 0.0),
-            queue_size=_node_value(values, "queue_size", int, 5),
-            use_color=_node_value(values, "use_color", bool, True),
-            avoid_point_cloud_padding=_node_value(values, "avoid_point_cloud_padding", bool,
-                                                  False),
+            approximate_sync=node["approximate_sync"],
+            approximate_sync_tolerance_seconds=node["approximate_sync_tolerance_seconds"],
+            queue_size=node["queue_size"], use_color=node["use_color"],
+            avoid_point_cloud_padding=node["avoid_point_cloud_padding"],
             output_prefix=args.output_prefix.rstrip("/"), include_inputs=args.include_inputs,
             storage=args.format,
             outputs=("disparity", "depth", "points2") + (("confidence",) if args.confidence

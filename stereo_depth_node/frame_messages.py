@@ -9,6 +9,7 @@ from stereo_msgs.msg import DisparityImage
 
 from stereo_depth_node.dense_matching import disparity_step, valid_window
 from stereo_depth_node.geometry import StereoGeometry
+from stereo_depth_node.image_encoding import require_intensity
 from stereo_depth_node.messages import (
     array_from_image,
     calibration_from_camera_info,
@@ -50,6 +51,8 @@ def output_messages(processor: StereoProcessor, left_image: Image, left_info: Ca
     geometry = StereoGeometry.from_calibrations(calibration_from_camera_info(left_info),
                                                 calibration_from_camera_info(right_info))
     want_points = "points2" in wanted
+    for image in (left_image, right_image):
+        require_intensity(image.encoding)  # before reading: the message lists input encodings
     frame = processor.process(array_from_image(left_image), left_image.encoding,
                               array_from_image(right_image), right_image.encoding, geometry,
                               want_depth="depth" in wanted, want_points=want_points,

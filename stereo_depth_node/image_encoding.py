@@ -146,7 +146,7 @@ def to_mono8(image: np.ndarray, encoding: str) -> np.ndarray:
     16-bit images are scaled by 1/256 (as ``cv_bridge`` does); colour images are
     converted with the ITU-R 601 weights of :func:`cv2.cvtColor`.
     """
-    _require_intensity(encoding)
+    require_intensity(encoding)
     if encoding in ("mono8", "8UC1"):
         return image
     if encoding in ("mono16", "16UC1"):
@@ -156,7 +156,7 @@ def to_mono8(image: np.ndarray, encoding: str) -> np.ndarray:
 
 def to_rgb8(image: np.ndarray, encoding: str) -> np.ndarray:
     """Colour uint8 image, shape ``(H, W, 3)``, channels in R, G, B order (grey repeated)."""
-    _require_intensity(encoding)
+    require_intensity(encoding)
     if encoding == "rgb8":
         return image
     if encoding in _TO_RGB:
@@ -165,7 +165,8 @@ def to_rgb8(image: np.ndarray, encoding: str) -> np.ndarray:
     return np.repeat(mono[:, :, None], 3, axis=2)
 
 
-def _require_intensity(encoding: str) -> None:
+def require_intensity(encoding: str) -> None:
+    """Raise ValueError, listing the usable encodings, unless ``encoding`` can be matched."""
     if encoding not in INTENSITY_ENCODINGS:
         raise ValueError(
             f"image encoding {encoding!r} cannot be matched; use one of "

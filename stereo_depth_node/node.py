@@ -23,7 +23,12 @@ from rcl_interfaces.msg import (
 from rclpy.executors import ExternalShutdownException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import (
+    QoSProfile,
+    ReliabilityPolicy,
+    qos_profile_sensor_data,
+    qos_profile_system_default,
+)
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from sensor_msgs.msg import CameraInfo, Image
 
@@ -37,7 +42,12 @@ from stereo_depth_node.memory import keep_large_buffers
 from stereo_depth_node.messages import (
     stamp_ns,
 )
-from stereo_depth_node.params import PARAMETER_SPECS, MatcherParams, ParameterSpec
+from stereo_depth_node.params import (
+    NODE_PARAMETER_SPECS,
+    PARAMETER_SPECS,
+    MatcherParams,
+    ParameterSpec,
+)
 from stereo_depth_node.point_cloud import cloud_layout
 from stereo_depth_node.stereo_processor import StereoProcessor
 from stereo_depth_node.synchronizer import (
@@ -49,28 +59,14 @@ from stereo_depth_node.synchronizer import (
 NO_SYNC_WARNING_SECONDS = 3.0
 LOG_THROTTLE_SECONDS = 5.0
 
-# Node parameters besides the matcher's: name -> (default, descriptor).
-NODE_PARAMETERS: dict[str, tuple[Any, ParameterDescriptor]] = {
-    "approximate_sync": (False, ParameterDescriptor(
-        description="Pair inputs whose stamps differ (true) or only identical stamps (false).")),
-    "approximate_sync_tolerance_seconds": (0.0, ParameterDescriptor(
-        description="Largest stamp spread, seconds, of an approximately synchronized set "
-                    "(0 = no limit).",
-        floating_point_range=[FloatingPointRange(from_value=0.0, to_value=3600.0)])),
-    "queue_size": (5, ParameterDescriptor(
-        description="Messages per input kept while waiting for a synchronized set.",
-        integer_range=[IntegerRange(from_value=1, to_value=1000, step=1)])),
-    "use_color": (True, ParameterDescriptor(
-        description="Add the left image's colour to points2 as an rgb field.")),
-    "avoid_point_cloud_padding": (False, ParameterDescriptor(
-        description="Pack points2 without padding (point_step 16 with colour, 12 without).")),
-}
 SYNC_PARAMETERS = frozenset(
     {"approximate_sync", "approximate_sync_tolerance_seconds", "queue_size"})
+READ_ONLY_PARAMETERS = frozenset({"use_system_default_qos"})  # used once, at start-up
 
 
 def _descriptor_from_spec(spec: ParameterSpec) -> ParameterDescriptor:
-    descriptor = ParameterDescriptor(description=f"{spec.description} Allowed: {spec.allowed()}.")
+    descriptor = ParameterDescriptor(description=f"{spec.description} Allowed: {spec.allowed()}.",
+                                     read_only=spec.name in READ_ONLY_PARAMETERS)
     if spec.type is bool:
         return descriptor
     if spec.type is int:
@@ -87,10 +83,8 @@ class StereoDepthNode(Node):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("stereo_depth_node", **kwargs)
-        for spec in PARAMETER_SPECS:
+        for spec in (*PARAMETER_SPECS, *NODE_PARAMETER_SPECS):
             self.declare_parameter(spec.name, spec.default, _descriptor_from_spec(spec))
-        for name, (default, descriptor) in NODE_PARAMETERS.items():
-            self.declare_parameter(name, default, descriptor)
 
         self._processor = StereoProcessor(self._matcher_params_from({}))
         self._synchronizer = self._make_synchronizer()
@@ -99,10 +93,12 @@ class StereoDepthNode(Node):
         self._outputs = {name: self.create_publisher(msg_type, name, output_qos,
                                                      qos_overriding_options=overrides)
                          for name, msg_type in OUTPUT_TYPES.items()}
+        input_qos = qos_profile_system_default if self._param("use_system_default_qos") \
+            else qos_profile_sensor_data
         for index, (topic, msg_type) in enumerate(zip(INPUT_TOPICS, INPUT_TYPES)):
             self.create_subscription(
                 msg_type, topic, lambda msg, i=index: self._on_input(i, msg),
-                qos_profile_sensor_data, qos_overriding_options=overrides)
+                input_qos, qos_overriding_options=overrides)
 
         # Registered after the QoS override parameters are declared, so only changes count.
         self.add_on_set_parameters_callback(self._validate_parameters)

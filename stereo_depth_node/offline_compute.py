@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from stereo_depth_node.geometry import CameraCalibration, StereoGeometry
+from stereo_depth_node.image_encoding import to_mono8
 from stereo_depth_node.params import MatcherParams
 from stereo_depth_node.pfm import write_pfm
 from stereo_depth_node.ply import write_ply
@@ -88,8 +89,7 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
         raise ValueError(f"{left_path} is {left.shape[1]}x{left.shape[0]} but {right_path} is "
                          f"{right.shape[1]}x{right.shape[0]}; a rectified pair has one size")
     if left_encoding != right_encoding:  # e.g. a grey and a colour file: match both in grey
-        left, right = (cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
-                       for img in (left, right))
+        left, right = to_mono8(left, left_encoding), to_mono8(right, right_encoding)
         left_encoding = right_encoding = "mono8"
     height, width = left.shape[:2]
     if calibration is None:

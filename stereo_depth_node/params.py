@@ -1,14 +1,16 @@
 """Block-matching parameters: names, defaults and ranges of ``stereo_image_proc``.
 
-One table, :data:`PARAMETER_SPECS`, is the single source of truth. The core
-validates a :class:`MatcherParams` against it, the node declares its ROS
-parameters (with descriptors) from it, and the command-line tools read the
-same names from the node's YAML files.
+Two tables are the single source of truth: :data:`PARAMETER_SPECS` for the
+matcher and :data:`NODE_PARAMETER_SPECS` for synchronization and the cloud
+layout. The core validates a :class:`MatcherParams` against the first, the
+node declares its ROS parameters (with descriptors) from both, and the
+command-line tools check the node's YAML files and ``--set`` values with them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +21,7 @@ ALGORITHM_SGBM = 1
 
 @dataclass(frozen=True)
 class ParameterSpec:
-    """Name, type, default and allowed values of one matcher parameter.
+    """Name, type, default and allowed values of one parameter.
 
     Attributes
     ----------
@@ -115,6 +117,46 @@ PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
 )
 
 SPECS_BY_NAME: dict[str, ParameterSpec] = {spec.name: spec for spec in PARAMETER_SPECS}
+
+# The node's other parameters (names and defaults of stereo_image_proc).
+NODE_PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
+    ParameterSpec("approximate_sync", bool, False, False, True, 0,
+                  "Pair inputs whose stamps differ (true) or only identical stamps (false)."),
+    ParameterSpec("approximate_sync_tolerance_seconds", float, 0.0, 0.0, 3600.0, 0,
+                  "Largest stamp spread, seconds, of an approximately synchronized set "
+                  "(0 = no limit)."),
+    ParameterSpec("queue_size", int, 5, 1, 1000, 1,
+                  "Messages per input kept while waiting for a synchronized set."),
+    ParameterSpec("use_color", bool, True, False, True, 0,
+                  "Add the left image's colour to points2 as an rgb field."),
+    ParameterSpec("avoid_point_cloud_padding", bool, False, False, True, 0,
+                  "Pack points2 without padding (point_step 16 with colour, 12 without)."),
+    ParameterSpec("use_system_default_qos", bool, False, False, True, 0,
+                  "Subscribe with the middleware's default QoS instead of sensor data QoS "
+                  "(best effort); read at start-up."),
+)
+NODE_SPECS_BY_NAME: dict[str, ParameterSpec] = {spec.name: spec for spec in NODE_PARAMETER_SPECS}
+
+
+def node_values(values: Mapping[str, Any]) -> dict[str, int | float | bool]:
+    """Every node (not matcher) parameter: the checked value from ``values``, else the default.
+
+    Raises
+    ------
+    ValueError
+        A name that is neither a matcher nor a node parameter (with the closest
+        names), or a value outside what the parameter allows.
+    """
+    unknown = sorted(set(values) - set(SPECS_BY_NAME) - set(NODE_SPECS_BY_NAME))
+    if unknown:
+        known = [*SPECS_BY_NAME, *NODE_SPECS_BY_NAME]
+        hints = [f"'{name}'" + "".join(f" (did you mean '{close}'?)"
+                                       for close in difflib.get_close_matches(name, known, 1))
+                 for name in unknown]
+        raise ValueError(f"unknown parameter {', '.join(hints)}; the parameters are "
+                         f"{', '.join(known)}")
+    return {spec.name: _checked(spec, values.get(spec.name, spec.default))
+            for spec in NODE_PARAMETER_SPECS}
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,29 @@ def test_unpaired_and_bad_frames_are_counted(tmp_path, scene):
     assert any("dropped 1 frame(s): right P[0,3]" in line for line in summary.lines())
 
 
+def test_a_message_that_cannot_be_decoded_is_skipped_and_reported(tmp_path, scene):
+    with BagWriter(tmp_path / "in") as writer:
+        for stamp in STAMPS[:3]:
+            header = header_at(stamp, "left")
+            messages = [image_message(scene.left, "mono8", header),
+                        camera_info_message(scene.left_calibration, header),
+                        image_message(scene.right, "mono8", header),
+                        camera_info_message(scene.right_calibration, header)]
+            for topic, message in zip(DEFAULT_TOPICS, messages):
+                data = serialize_message(message)
+                if stamp == STAMPS[1] and topic == "/right/camera_info":
+                    data = data[:40]  # a truncated record
+                writer.write(topic, type_name(type(message)), stamp, data)
+    summary = process_bag(tmp_path / "in", tmp_path / "out", ProcessOptions(DEFAULT_TOPICS))
+    assert (summary.frames_in, summary.frames_written) == (3, 2)
+    assert summary.dropped == {
+        "/right/camera_info: a message could not be decoded (damaged data)": 1}
+    with BagReader(tmp_path / "out") as reader:
+        stamps = [deserialize_message(d, DisparityImage).header.stamp
+                  for _, _, d in reader.messages(["/disparity"])]
+    assert [s.sec * 10**9 + s.nanosec for s in stamps] == [STAMPS[0], STAMPS[2]]
+
+
 def test_missing_topic_lists_the_topics_the_bag_has(tmp_path, scene):
     write_stereo_bag(tmp_path / "in", scene, STAMPS[:1])
     with pytest.raises(BagError) as error:
@@ -238,5 +261,5 @@ def test_process_flushes_the_last_approximate_frame_and_checks_types(tmp_path, s
                              str(tmp_path / "in"), "--out", str(tmp_path / "out3"),
                              "--set", "queue_size=0"], capture_output=True, text=True,
                             timeout=60)
-    assert result.returncode == 2 and "queue_size = 0 must be at least 1" in result.stderr
+    assert result.returncode == 2 and "'queue_size' = 0 is not allowed: 1..1000" in result.stderr
     assert "Traceback" not in result.stderr

@@ -169,6 +169,10 @@ def run_cli(*args):
      r"parameter 'correlation_window_size' = 4 is not allowed: 5..255, odd"),
     (lambda f, t: ["compute", f / "im0.png", f / "im1.png", "--focal", "1000"],
      "--focal and --baseline go together"),
+    (lambda f, t: ["compute", f / "im0.png", f / "im1.png", "--set", "disparty_range=128"],
+     r"unknown parameter 'disparty_range' \(did you mean 'disparity_range'\?\)"),
+    (lambda f, t: ["compute", f / "im0.png", f / "im1.png", "--set", "queue_size=2.7"],
+     r"parameter 'queue_size' = 2.7 must be an integer in 1..1000"),
     (lambda f, t: ["compute", f / "im0.png", f / "im1.png", "--calib", t / "small_calib.txt"],
      "the calibration is for 100x80 but the images are 741x500"),
 ])
@@ -189,6 +193,32 @@ def test_errors_are_one_line_and_write_nothing(motorcycle_files, tmp_path, make_
     assert re.search(message, lines[0])
     assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == []
+
+
+def test_an_output_path_that_is_a_file_is_one_line_error(motorcycle_files, tmp_path):
+    folder, _ = motorcycle_files
+    taken = tmp_path / "taken"
+    taken.write_text("a file, not a folder")
+    result = run_cli("compute", folder / "im0.png", folder / "im1.png", "--out", taken)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"stereo-depth compute: error: cannot write {taken}: File exists"]
+    assert taken.read_text() == "a file, not a folder"
+
+
+def test_an_8_bit_colour_and_a_16_bit_grey_file_are_matched_in_grey(motorcycle_files, tmp_path):
+    folder, scene = motorcycle_files
+    grey = [cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) for image in (scene.left, scene.right)]
+    cv2.imwrite(str(tmp_path / "left.png"), grey[0])
+    cv2.imwrite(str(tmp_path / "right.png"), grey[1])
+    cv2.imwrite(str(tmp_path / "right16.png"), grey[1].astype(np.uint16) * 257)
+    assert main(["compute", str(folder / "im0.png"), str(tmp_path / "right16.png"),
+                 "--out", str(tmp_path / "mixed")]) == 0
+    assert main(["compute", str(tmp_path / "left.png"), str(tmp_path / "right.png"),
+                 "--out", str(tmp_path / "grey")]) == 0
+    mixed = read_pfm(tmp_path / "mixed" / "disparity.pfm")
+    np.testing.assert_array_equal(mixed, read_pfm(tmp_path / "grey" / "disparity.pfm"))
+    assert np.isfinite(mixed).mean() > 0.7
 
 
 def test_show_without_display_says_so_and_still_writes(motorcycle_files, tmp_path, monkeypatch,

@@ -124,6 +124,31 @@ def test_outputs_equal_the_core_on_real_data(start_node, client):
     assert node.stop(signal.SIGINT) == 0
 
 
+def test_outputs_carry_the_left_camera_infos_header(start_node, client, scene):
+    start_node({"approximate_sync": True})
+    stream = client(ALL_OUTPUTS + ("confidence",))
+    connect(stream, scene)
+    for stamp in (90 * SECOND, 91 * SECOND):
+        info_header = header_at(stamp, "left_camera_optical_frame")
+        image_header = header_at(stamp - 2_000_000, "left_imager")  # differs in both fields
+        stream.publish_raw("left/image_rect", image_message(scene.left, "mono8", image_header))
+        stream.publish_raw("left/camera_info",
+                           camera_info_message(scene.left_calibration, info_header))
+        right_header = header_at(stamp + 1_000_000, "right_camera_optical_frame")
+        stream.publish_raw("right/image_rect", image_message(scene.right, "mono8", right_header))
+        stream.publish_raw("right/camera_info",
+                           camera_info_message(scene.right_calibration, right_header))
+        stream.spin_until(lambda: False, 0.1)
+    # the first set is certain once the second frame shows nothing closer can come
+    outputs = ALL_OUTPUTS + ("confidence",)
+    assert stream.spin_until(lambda: all(90 * SECOND in stream.received.messages.get(t, {})
+                                         for t in outputs), 10)
+    for topic in outputs:
+        header = stream.received.messages[topic][90 * SECOND].header
+        assert header.frame_id == "left_camera_optical_frame", topic
+        assert (header.stamp.sec, header.stamp.nanosec) == (90, 0), topic
+
+
 @pytest.mark.parametrize("use_color, avoid_padding, step, names", [
     (True, True, 16, ["x", "y", "z", "rgb"]),
     (False, False, 16, ["x", "y", "z"]),
@@ -157,6 +182,19 @@ def test_qos_sensor_data_inputs_and_reliable_outputs(start_node, client, namespa
     reliability = get_parameter(
         stream, namespace, f"qos_overrides.{namespace}/left/image_rect.subscription.reliability")
     assert reliability.string_value == "best_effort"
+
+
+def test_use_system_default_qos_subscribes_with_the_system_default(start_node, client,
+                                                                    namespace, scene):
+    start_node({"use_system_default_qos": True})
+    stream = client(["disparity"])
+    connect(stream, scene)
+    for topic in ("left/image_rect", "right/camera_info"):
+        reliability = get_parameter(
+            stream, namespace, f"qos_overrides.{namespace}/{topic}.subscription.reliability")
+        assert reliability.string_value == "system_default"
+    refused = set_parameters(stream, namespace, use_system_default_qos=False)[0]
+    assert not refused.successful and "read-only" in refused.reason
 
 
 def test_live_parameter_change_changes_the_output(start_node, client, namespace, scene):
@@ -213,8 +251,8 @@ def test_bad_frames_are_dropped_and_the_next_good_one_processed(start_node, clie
     assert node.process.poll() is None
     log = node.output()
     assert "dropped frame at 20.000000 s: left image is 320x240 but right is 300x240" in log
-    assert "dropped frame at 21.000000 s: unsupported image encoding 'yuv422'; supported: " \
-        "mono8, mono16" in log
+    assert "dropped frame at 21.000000 s: image encoding 'yuv422' cannot be matched; use one " \
+        "of mono8, mono16, rgb8, bgr8, rgba8, bgra8, 8UC1, 16UC1" in log
 
 
 def test_bad_calibration_is_dropped_with_its_reason(start_node, client, scene):

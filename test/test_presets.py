@@ -6,7 +6,12 @@ import pytest
 from stereo_depth_node.metrics import evaluate
 from stereo_depth_node.node_process import config_file
 from stereo_depth_node.param_file import load_parameters
-from stereo_depth_node.params import MatcherParams
+from stereo_depth_node.params import (
+    NODE_PARAMETER_SPECS,
+    PARAMETER_SPECS,
+    MatcherParams,
+    node_values,
+)
 from stereo_depth_node.scenes import motorcycle
 from stereo_depth_node.stereo_processor import StereoProcessor
 
@@ -23,8 +28,16 @@ def motorcycle_accuracy(preset):
 def test_default_file_is_stereo_image_procs_defaults():
     parameters = load_parameters(config_file("stereo_depth.yaml"))
     assert MatcherParams.from_mapping(parameters) == MatcherParams()
-    assert parameters["queue_size"] == 5 and parameters["approximate_sync"] is False
-    assert parameters["use_color"] is True and parameters["avoid_point_cloud_padding"] is False
+    assert node_values(parameters) == {spec.name: spec.default for spec in NODE_PARAMETER_SPECS}
+    assert set(parameters) == {spec.name for spec in (*PARAMETER_SPECS, *NODE_PARAMETER_SPECS)}
+
+
+@pytest.mark.parametrize("preset", ["stereo_depth", "sgbm_quality", "nav_safe", "fast"])
+def test_every_preset_sets_every_parameter_validly(preset):
+    parameters = load_parameters(config_file(f"{preset}.yaml"))
+    MatcherParams.from_mapping(parameters)
+    node_values(parameters)  # unknown names or bad values would raise
+    assert set(parameters) == {spec.name for spec in (*PARAMETER_SPECS, *NODE_PARAMETER_SPECS)}
 
 
 def test_sgbm_quality_is_dense_and_clearly_better_on_motorcycle():
