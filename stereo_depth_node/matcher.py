@@ -33,18 +33,15 @@ def create_matcher(params: MatcherParams) -> cv2.StereoMatcher:
         matcher.setUniquenessRatio(int(round(params.uniqueness_ratio)))
     else:
         matcher = cv2.StereoSGBM.create(
-            minDisparity=params.min_disparity,
             numDisparities=params.disparity_range,
             blockSize=params.correlation_window_size,
             P1=int(round(params.P1)),
             P2=int(round(params.P2)),
-            disp12MaxDiff=params.disp12_max_diff,
             preFilterCap=params.prefilter_cap,
             uniquenessRatio=int(round(params.uniqueness_ratio)),
-            speckleWindowSize=params.speckle_size,
-            speckleRange=params.speckle_range,
             mode=params.sgbm_mode,
         )
+    # what both matchers share
     matcher.setMinDisparity(params.min_disparity)
     matcher.setSpeckleWindowSize(params.speckle_size)
     matcher.setSpeckleRange(params.speckle_range)

@@ -91,3 +91,23 @@ def test_motorcycle_accuracy(params, max_bad):
     assert accuracy.bad < max_bad
     assert accuracy.bad_kept < 8.0
     assert accuracy.density > 75.0
+
+
+@pytest.mark.parametrize("algorithm", [0, 1])
+def test_every_parameter_reaches_the_opencv_matcher(algorithm):
+    params = MatcherParams(stereo_algorithm=algorithm, prefilter_size=11, prefilter_cap=40,
+                           correlation_window_size=7, min_disparity=-16, disparity_range=96,
+                           texture_threshold=20, speckle_size=150, speckle_range=3,
+                           disp12_max_diff=2, sgbm_mode=2, uniqueness_ratio=12.0, P1=300.0,
+                           P2=900.0)
+    matcher = create_matcher(params)
+    assert (matcher.getMinDisparity(), matcher.getNumDisparities(), matcher.getBlockSize(),
+            matcher.getSpeckleWindowSize(), matcher.getSpeckleRange(),
+            matcher.getDisp12MaxDiff()) == (-16, 96, 7, 150, 3, 2)
+    assert (matcher.getPreFilterCap(), matcher.getUniquenessRatio()) == (40, 12)
+    if algorithm == 0:
+        assert (matcher.getPreFilterSize(), matcher.getTextureThreshold()) == (11, 20)
+    else:
+        assert (matcher.getP1(), matcher.getP2(), matcher.getMode()) == (300, 900, 2)
+    # stereo_image_proc's 0 turns the left-right check off, which OpenCV spells -1
+    assert create_matcher(params.replace(disp12_max_diff=0)).getDisp12MaxDiff() == -1
