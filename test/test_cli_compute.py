@@ -109,6 +109,20 @@ def test_tutorial_parameters_on_a_scene_with_known_disparities(tmp_path):
     assert picture.shape == (288, 384, 3) and picture[:, :20].max() == 0
 
 
+def test_tutorial_command_reproduces_opencvs_stereobm_exactly(tmp_path, motorcycle_files):
+    _, scene = motorcycle_files
+    left, right = (cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) for image in (scene.left, scene.right))
+    cv2.imwrite(str(tmp_path / "l.png"), left)
+    cv2.imwrite(str(tmp_path / "r.png"), right)
+    tutorial = cv2.StereoBM.create(numDisparities=16, blockSize=15).compute(left, right)
+    # stereo_image_proc's defaults add a speckle filter that StereoBM.create leaves off
+    assert main(["compute", str(tmp_path / "l.png"), str(tmp_path / "r.png"), "--out",
+                 str(tmp_path / "out"), "--algorithm", "bm", "--num-disparities", "16",
+                 "--block-size", "15", "--speckle-size", "0"]) == 0
+    expected = np.where(tutorial >= 0, tutorial / 16.0, np.inf).astype(np.float32)
+    np.testing.assert_array_equal(read_pfm(tmp_path / "out" / "disparity.pfm"), expected)
+
+
 def test_focal_and_baseline_options_and_params_file(tmp_path, motorcycle_files):
     folder, _ = motorcycle_files
     params = tmp_path / "p.yaml"
