@@ -16,6 +16,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from rclpy.exceptions import InvalidTopicNameException
+from rclpy.validate_full_topic_name import validate_full_topic_name
 from rosbags.rosbag2 import Reader, ReaderError, StoragePlugin, Writer, WriterError
 from rosbags.typesys import Stores, get_typestore
 
@@ -37,6 +39,15 @@ def message_class(type_name: str) -> type:
         return getattr(importlib.import_module(f"{package}.msg"), name)
     except (ImportError, AttributeError):
         raise BagError(f"message type {type_name} is not installed") from None
+
+
+def check_topic_name(name: str, what: str) -> None:
+    """BagError naming ``what`` and the reason when ``name`` is not a valid ROS topic name."""
+    try:
+        validate_full_topic_name(name if name.startswith("/") else f"/{name}")
+    except InvalidTopicNameException as error:
+        reason = str(error).splitlines()[0].removeprefix("Invalid topic name: ").rstrip(":")
+        raise BagError(f"{what} {name!r} is not a valid topic name: {reason}") from None
 
 
 class BagReader:
@@ -98,12 +109,16 @@ class BagWriter:
         self.path = Path(path)
         if self.path.exists():
             raise BagError(f"{self.path} exists already; choose another output path")
-        self._partial = self.path.with_name(f".{self.path.name}.partial")
-        shutil.rmtree(self._partial, ignore_errors=True)
+        # Written as <staging>/<name>, so that the data file inside is named after the bag.
+        self._staging = self.path.with_name(f".{self.path.name}.partial")
+        shutil.rmtree(self._staging, ignore_errors=True)
+        self._partial = self._staging / self.path.name
         try:
+            self._staging.mkdir()
             self._writer = Writer(self._partial, version=9, storage_plugin=STORAGE_FORMATS[storage])
             self._writer.open()
         except (WriterError, OSError) as error:
+            shutil.rmtree(self._staging, ignore_errors=True)
             raise BagError(f"cannot write bag {self.path}: {error}") from None
         self._connections: dict[str, Any] = {}
         self.counts: dict[str, int] = {}
@@ -124,10 +139,7 @@ class BagWriter:
                  traceback: TracebackType | None) -> None:
         try:
             self._writer.close()
-        except BaseException:
-            shutil.rmtree(self._partial, ignore_errors=True)
-            raise
-        if exc_type is None:
-            self._partial.rename(self.path)
-        else:
-            shutil.rmtree(self._partial, ignore_errors=True)
+            if exc_type is None:
+                self._partial.rename(self.path)
+        finally:
+            shutil.rmtree(self._staging, ignore_errors=True)

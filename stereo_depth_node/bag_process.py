@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rclpy.serialization import deserialize_message, serialize_message
 
-from stereo_depth_node.bag_io import BagError, BagReader, BagWriter
+from stereo_depth_node.bag_io import BagError, BagReader, BagWriter, check_topic_name
 from stereo_depth_node.frame_messages import INPUT_TYPES, OUTPUT_TYPES, output_messages, type_name
 from stereo_depth_node.messages import stamp_ns
 from stereo_depth_node.params import MatcherParams
@@ -71,9 +71,11 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     ------
     BagError
         Unreadable input, missing topics (the message lists those the bag has),
-        an existing output path. The output is then not created. A single
+        one topic given for two inputs, an invalid output prefix, an existing
+        output path. The output is then not created. A single
         message that cannot be decoded is skipped and counted in the summary.
     """
+    _check_topics(options)
     summary = ProcessSummary()
     processor = StereoProcessor(options.params)
     layout = cloud_layout(options.use_color, options.avoid_point_cloud_padding)
@@ -124,3 +126,12 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
                 write_frame(last, timestamp)
     summary.dropped_unpaired = synchronizer.stats.dropped
     return summary
+
+
+def _check_topics(options: ProcessOptions) -> None:
+    """BagError for one topic given for two inputs or an output prefix that is no topic name."""
+    repeated = sorted({t for t in options.input_topics if options.input_topics.count(t) > 1})
+    if repeated:
+        raise BagError(f"{', '.join(repeated)} is given for more than one input; the four inputs "
+                       "(left image, left info, right image, right info) need four topics")
+    check_topic_name(f"{options.output_prefix}/disparity", "with --output-prefix, output topic")

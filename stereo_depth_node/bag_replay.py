@@ -7,6 +7,7 @@ untouched) on their own topics or remapped ones, at the bag's pace scaled by
 
 from __future__ import annotations
 
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from pathlib import Path
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
-from stereo_depth_node.bag_io import BagError, BagReader, message_class
+from stereo_depth_node.bag_io import BagError, BagReader, check_topic_name, message_class
 
 
 @dataclass(frozen=True)
@@ -43,39 +44,65 @@ def replay_bag(node: Node, path: str | Path, options: ReplayOptions,
     """Publish the bag on ``node``'s publishers; return the number of messages published.
 
     Sleeps between messages so that their spacing is the recorded one divided
-    by ``options.rate``; with ``loop`` starts over until ``keep_running()`` is false.
+    by ``options.rate``; with ``loop`` starts over until ``keep_running()`` is
+    false, one recorded message spacing (the median; 1 s for a bag of one
+    stamp) after the end of the previous pass.
 
     Raises
     ------
     BagError
-        An unreadable bag, a requested topic it lacks, or an invalid rate.
+        An unreadable bag, a requested topic it lacks, an invalid rate, delay
+        or remapping, or ``loop`` on a bag with nothing to replay.
     """
     if not options.rate > 0:
         raise BagError(f"--rate {options.rate} must be positive")
+    if not options.delay >= 0:
+        raise BagError(f"--delay {options.delay} must be zero or more seconds")
     remaps = options.remaps or {}
     published = 0
     with BagReader(path) as reader:
         topics = list(reader.topics) if options.topics is None else list(options.topics)
         reader.require_topics(topics)
-        unknown = set(remaps) - set(topics)
-        if unknown:
-            raise BagError(f"remapped topic(s) {', '.join(sorted(unknown))} are not replayed")
+        names = _published_names(topics, remaps)
+        if options.loop and sum(reader.counts.get(t, 0) for t in topics) == 0:
+            raise BagError(f"--loop: {reader.path} has no message on the replayed topics")
         qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-        publishers = {t: node.create_publisher(message_class(reader.topics[t]),
-                                               remaps.get(t, t), qos) for t in topics}
+        publishers = {t: node.create_publisher(message_class(reader.topics[t]), names[t], qos)
+                      for t in topics}
         time.sleep(options.delay)  # lets subscribers discover the new publishers
+        start_wall = time.monotonic()
         while True:
-            start_wall = time.monotonic()
-            start_bag = None
+            start_bag = previous = None
+            spacings = []
             for topic, timestamp, data in reader.messages(topics):
-                if not keep_running():
-                    return published
                 start_bag = timestamp if start_bag is None else start_bag
+                if previous is not None and timestamp > previous:
+                    spacings.append(timestamp - previous)
+                previous = timestamp
                 due = start_wall + (timestamp - start_bag) / 1e9 / options.rate
                 time.sleep(max(0.0, due - time.monotonic()))
+                if not keep_running():
+                    return published
                 publishers[topic].publish(data)
                 published += 1
                 if on_message is not None:
                     on_message(topic, timestamp)
             if not options.loop or not keep_running():
                 return published
+            gap = statistics.median(spacings) if spacings else 1_000_000_000
+            start_wall = time.monotonic() + gap / 1e9 / options.rate
+
+
+def _published_names(topics: Sequence[str], remaps: dict[str, str]) -> dict[str, str]:
+    """Recorded topic -> the name it is published on; BagError for a bad remapping."""
+    unknown = set(remaps) - set(topics)
+    if unknown:
+        raise BagError(f"remapped topic(s) {', '.join(sorted(unknown))} are not replayed")
+    names = {t: remaps.get(t, t) for t in topics}
+    for name in set(remaps.values()):
+        check_topic_name(name, "--remap target")
+    targets = list(names.values())
+    shared = sorted({n for n in targets if targets.count(n) > 1})
+    if shared:
+        raise BagError(f"two replayed topics would be published on {', '.join(shared)}")
+    return names

@@ -196,18 +196,23 @@ def _run_replay(args: argparse.Namespace) -> int:
         raise CommandError(str(error)) from None
     options = ReplayOptions(rate=args.rate, loop=args.loop, delay=args.delay,
                             topics=args.topics, remaps=remaps)
-    rclpy.init()
+    rclpy.init(args=[])  # the options are ours: rcl must not read --remap as its own rule
     node = rclpy.create_node("stereo_depth_replay")
+    published = []
     try:
-        count = replay_bag(node, args.bag, options, keep_running=rclpy.ok)
-        print(f"published {count} messages from {args.bag}")
+        replay_bag(node, args.bag, options, on_message=lambda topic, _: published.append(topic),
+                   keep_running=rclpy.ok)
     except BagError as error:
         raise CommandError(str(error)) from None
     except KeyboardInterrupt:
         pass
+    except Exception:
+        if rclpy.ok():
+            raise  # Ctrl-C shuts the context down, and a publish racing it fails: no error
     finally:
         node.destroy_node()
         rclpy.try_shutdown()
+    print(f"published {len(published)} messages from {args.bag}")
     return 0
 
 
@@ -302,6 +307,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except CommandError as error:
         print(f"stereo-depth {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as error:
+        if (error.name or "").partition(".")[0] != "rosbags":
+            raise
+        print(f"stereo-depth {args.command}: error: bag files are read and written with the "
+              "'rosbags' package, which is not installed: pip install rosbags", file=sys.stderr)
         return 2
 
 

@@ -1,7 +1,10 @@
 """``stereo-depth process`` and ``replay`` on bags the tests write themselves, in both formats."""
 
+import re
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -61,6 +64,10 @@ def test_process_writes_the_cores_result_for_every_frame(tmp_path, storage):
     assert not summary.dropped and summary.dropped_unpaired == 0
     with BagReader(tmp_path / "out") as reader:
         assert reader.counts == {"/disparity": 3, "/depth": 3, "/points2": 3}
+    extension = {"mcap": "mcap", "sqlite3": "db3"}[storage]  # files named after the bag
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "metadata.yaml", f"out.{extension}"]
+    assert not (tmp_path / ".out.partial").exists()
     bag = read_bag(tmp_path / "out")
     expected = StereoProcessor(MatcherParams()).process(real.left, "rgb8", real.right, "rgb8",
                                                         real.geometry)
@@ -136,6 +143,18 @@ def test_a_message_that_cannot_be_decoded_is_skipped_and_reported(tmp_path, scen
     assert [s.sec * 10**9 + s.nanosec for s in stamps] == [STAMPS[0], STAMPS[2]]
 
 
+def test_process_refuses_a_topic_for_two_inputs_and_a_bad_prefix(tmp_path, scene):
+    write_stereo_bag(tmp_path / "in", scene, STAMPS[:1])
+    twice = ("/right/image_rect", *DEFAULT_TOPICS[1:])
+    with pytest.raises(BagError, match="/right/image_rect is given for more than one input"):
+        process_bag(tmp_path / "in", tmp_path / "out", ProcessOptions(twice))
+    with pytest.raises(BagError, match="with --output-prefix, output topic 'bad//ns/disparity' "
+                                       "is not a valid topic name"):
+        process_bag(tmp_path / "in", tmp_path / "out",
+                    ProcessOptions(DEFAULT_TOPICS, output_prefix="bad//ns"))
+    assert not (tmp_path / "out").exists()
+
+
 def test_missing_topic_lists_the_topics_the_bag_has(tmp_path, scene):
     write_stereo_bag(tmp_path / "in", scene, STAMPS[:1])
     with pytest.raises(BagError) as error:
@@ -203,6 +222,46 @@ def test_replayed_bag_reaches_a_running_node(tmp_path, scene, ros_env, namespace
     assert 0.7 < spacing < 1.3, arrivals
 
 
+def test_replay_swaps_topics_exactly_as_asked(tmp_path, scene, ros_env, namespace):
+    import rclpy
+    from sensor_msgs.msg import Image
+
+    topics = tuple(f"{namespace}/{name}" for name in ("l", "l_info", "r", "r_info"))
+    write_stereo_bag(tmp_path / "in", scene, [SECOND + i * SECOND // 10 for i in range(20)],
+                     topics=topics)
+    listener = rclpy.create_node("swap_listener")
+    frame_ids = []
+    listener.create_subscription(Image, topics[0], lambda m: frame_ids.append(m.header.frame_id),
+                                 10)
+    try:
+        replay = subprocess.Popen(
+            [sys.executable, "-m", "stereo_depth_node.cli", "replay", str(tmp_path / "in"),
+             "--delay", "2", "--remap", f"{topics[0]}:={topics[2]}",
+             "--remap", f"{topics[2]}:={topics[0]}"], env=ros_env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while replay.poll() is None and time.monotonic() < deadline:
+            rclpy.spin_once(listener, timeout_sec=0.05)
+        assert replay.returncode == 0, replay.stderr.read()
+        for _ in range(20):
+            rclpy.spin_once(listener, timeout_sec=0.05)
+    finally:
+        listener.destroy_node()
+    assert frame_ids and set(frame_ids) == {scene.right_calibration.frame_id}
+
+
+def test_ctrl_c_ends_a_looping_replay_cleanly(tmp_path, scene, ros_env):
+    write_stereo_bag(tmp_path / "in", scene, [SECOND + i * SECOND // 100 for i in range(5)])
+    replay = subprocess.Popen([sys.executable, "-m", "stereo_depth_node.cli", "replay",
+                               str(tmp_path / "in"), "--loop", "--rate", "5"], env=ros_env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4.0)
+    replay.send_signal(signal.SIGINT)
+    out, err = replay.communicate(timeout=30)
+    assert replay.returncode == 0 and "Traceback" not in err, err
+    assert re.search(r"published \d+ messages", out)
+
+
 def test_replay_errors(tmp_path, scene):
     write_stereo_bag(tmp_path / "in", scene, STAMPS[:1])
     result = subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", "replay",
@@ -213,11 +272,23 @@ def test_replay_errors(tmp_path, scene):
                              str(tmp_path / "in"), "--remap", "/left/image_rect=/x"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "is not of the form OLD:=NEW" in result.stderr
+    for options, message in (
+            (["--delay", "-1"], "--delay -1.0 must be zero or more seconds"),
+            (["--remap", "/left/image_rect:=/1abc"],
+             "--remap target '/1abc' is not a valid topic name: topic name must not have a "
+             "token that starts with a number"),
+            (["--remap", "/left/image_rect:=/x", "--remap", "/right/image_rect:=/x"],
+             "two replayed topics would be published on /x"),
+            (["--remap", "/left/image_rect:=/right/image_rect"],
+             "two replayed topics would be published on /right/image_rect")):
+        result = subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", "replay",
+                                 str(tmp_path / "in"), *options],
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2 and result.stderr.strip().splitlines() == [
+            f"stereo-depth replay: error: {message}"], result.stderr
 
 
 def test_replay_rate_loop_and_topic_selection(tmp_path, scene, ros_env):
-    import time
-
     import rclpy
 
     from stereo_depth_node.bag_replay import ReplayOptions, replay_bag
@@ -240,6 +311,15 @@ def test_replay_rate_loop_and_topic_selection(tmp_path, scene, ros_env):
                            on_message=lambda topic, t: looped.append(t),
                            keep_running=lambda: len(looped) < 15)
         assert count == 15 and looped == (stamps * 3)[:15]
+        # passes are one recorded spacing apart (1 s for a bag of one stamp), not back to back
+        write_stereo_bag(tmp_path / "one", scene, stamps[:1])
+        start = time.monotonic()
+        once = []
+        replay_bag(node, tmp_path / "one",
+                   ReplayOptions(rate=10.0, loop=True, topics=["/left/camera_info"]),
+                   on_message=lambda topic, t: once.append(time.monotonic() - start),
+                   keep_running=lambda: len(once) < 4)
+        assert [round(t, 1) for t in once] == [0.0, 0.1, 0.2, 0.3]
         with pytest.raises(BagError, match="must be positive"):
             replay_bag(node, tmp_path / "in", ReplayOptions(rate=0.0))
     finally:
@@ -255,7 +335,7 @@ def test_process_flushes_the_last_approximate_frame_and_checks_types(tmp_path, s
     with pytest.raises(BagError, match="holds sensor_msgs/msg/CameraInfo, expected "
                                        "sensor_msgs/msg/Image"):
         process_bag(tmp_path / "in", tmp_path / "out2", ProcessOptions(
-            ("/left/camera_info", "/left/camera_info", "/right/image_rect",
+            ("/left/camera_info", "/left/image_rect", "/right/image_rect",
              "/right/camera_info")))
     result = subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", "process",
                              str(tmp_path / "in"), "--out", str(tmp_path / "out3"),

@@ -256,3 +256,14 @@ def test_pfm_round_trip_keeps_orientation_and_infinity(tmp_path):
     # OpenCV reads it the same way
     np.testing.assert_array_equal(cv2.imread(str(tmp_path / "x.pfm"), cv2.IMREAD_UNCHANGED),
                                   image)
+
+
+def test_bag_commands_without_rosbags_say_what_to_install(tmp_path, monkeypatch, capsys):
+    for name in ["rosbags", *(n for n in sys.modules if n.startswith("rosbags."))]:
+        monkeypatch.setitem(sys.modules, name, None)  # imports fail as if not installed
+    for name in [n for n in sys.modules if n.startswith("stereo_depth_node.bag_")]:
+        monkeypatch.delitem(sys.modules, name)
+    assert main(["process", str(tmp_path / "in"), "--out", str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "stereo-depth process: error: bag files are read and written with the 'rosbags' "
+        "package, which is not installed: pip install rosbags")
