@@ -20,11 +20,11 @@ DOMAIN_ID = 98
 
 
 def _environment(use_profile: bool) -> None:
-    from stereo_depth_node.node_process import isolate_ros_environment
+    from stereo_depth_node.node_process import fastdds_profile_variable, isolate_ros_environment
 
     isolate_ros_environment(DOMAIN_ID)
     if not use_profile:
-        del os.environ["FASTDDS_DEFAULT_PROFILES_FILE"]
+        del os.environ[fastdds_profile_variable()]
 
 
 def _qos(reliable: bool):

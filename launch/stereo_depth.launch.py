@@ -22,7 +22,7 @@ Cameras publishing under other names, and no Fast DDS profile (e.g. with another
 
     ros2 launch stereo_depth_node stereo_depth.launch.py namespace:=stereo \
         left_namespace:=/camera/left right_namespace:=/camera/right \
-        right_image:=/camera/right/image_rect_mono fastdds_profile:=
+        right_image:=/camera/right/image_rect_mono fastdds_profile:=none
 
 List the arguments and their defaults::
 
@@ -42,17 +42,27 @@ left_image, left_camera_info, right_image, right_camera_info
 params_file
     The node's parameters (default: the installed ``config/stereo_depth.yaml``).
 fastdds_profile
-    ``FASTDDS_DEFAULT_PROFILES_FILE`` for the node's process (default: the installed
-    ``config/fastdds_large_messages.xml``); empty leaves the environment as it is. Give
-    the camera driver and the subscribers the same profile.
+    Fast DDS XML profile for the node's process (default: the installed
+    ``config/fastdds_large_messages.xml``), set in the variable the distribution's Fast
+    DDS reads (``FASTDDS_DEFAULT_PROFILES_FILE`` from Kilted on,
+    ``FASTRTPS_DEFAULT_PROFILES_FILE`` before); ``none`` (or empty, from a parent launch
+    file) leaves the environment as it is. Give the camera driver and the subscribers the
+    same profile.
 """
 
-from launch.actions import DeclareLaunchArgument, GroupAction, SetEnvironmentVariable
-from launch.conditions import IfCondition
+from launch.actions import (
+    DeclareLaunchArgument,
+    GroupAction,
+    OpaqueFunction,
+    SetEnvironmentVariable,
+)
+from launch.launch_context import LaunchContext
 from launch.launch_description import LaunchDescription
-from launch.substitutions import LaunchConfiguration, NotEqualsSubstitution, PathJoinSubstitution
+from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
+
+from stereo_depth_node.node_process import fastdds_profile_variable
 
 PACKAGE = "stereo_depth_node"
 
@@ -63,6 +73,14 @@ INPUTS = (
     ("right_image", "right/image_rect", "right_namespace", "image_rect"),
     ("right_camera_info", "right/camera_info", "right_namespace", "camera_info"),
 )
+
+
+def fastdds_profile_environment(context: LaunchContext) -> list[SetEnvironmentVariable]:
+    """Set the profile in the variable this distribution's Fast DDS reads, unless 'none'."""
+    profile = LaunchConfiguration("fastdds_profile").perform(context)
+    if profile.strip().lower() in ("", "none"):
+        return []
+    return [SetEnvironmentVariable(fastdds_profile_variable(), profile)]
 
 
 def generate_launch_description() -> LaunchDescription:
@@ -86,7 +104,7 @@ def generate_launch_description() -> LaunchDescription:
         DeclareLaunchArgument(
             "fastdds_profile",
             default_value=PathJoinSubstitution([share, "config", "fastdds_large_messages.xml"]),
-            description="FASTDDS_DEFAULT_PROFILES_FILE for the node; empty to leave it unset."),
+            description="Fast DDS profile for the node's process; 'none' for no profile."),
     ]
     # Declared after the camera namespaces, so that their defaults follow them.
     arguments += [
@@ -97,11 +115,8 @@ def generate_launch_description() -> LaunchDescription:
         for argument, topic, camera_namespace, name in INPUTS
     ]
 
-    fastdds_profile = LaunchConfiguration("fastdds_profile")
     node = GroupAction([  # scoped: the environment variable is for this node only
-        SetEnvironmentVariable(
-            "FASTDDS_DEFAULT_PROFILES_FILE", fastdds_profile,
-            condition=IfCondition(NotEqualsSubstitution(fastdds_profile, ""))),
+        OpaqueFunction(function=fastdds_profile_environment),
         Node(
             package=PACKAGE,
             executable="stereo_depth_node",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 FASTDDS_PROFILE = "fastdds_large_messages.xml"
+FAST_DDS_2_DISTROS = frozenset({"humble", "iron", "jazzy"})
 
 
 def config_file(name: str) -> Path:
@@ -34,6 +35,20 @@ def config_file(name: str) -> Path:
     return installed
 
 
+def fastdds_profile_variable(distro: str | None = None) -> str:
+    """The environment variable Fast DDS reads its XML profiles file from.
+
+    Fast DDS 2 (ROS 2 Humble, Iron, Jazzy) reads ``FASTRTPS_DEFAULT_PROFILES_FILE``;
+    Fast DDS 3 (Kilted and later) reads ``FASTDDS_DEFAULT_PROFILES_FILE`` and
+    warns about the old name. ``distro`` defaults to ``$ROS_DISTRO`` (unset for
+    the PyPI installation, which is Kilted).
+    """
+    distro = os.environ.get("ROS_DISTRO", "") if distro is None else distro
+    if distro.lower() in FAST_DDS_2_DISTROS:
+        return "FASTRTPS_DEFAULT_PROFILES_FILE"
+    return "FASTDDS_DEFAULT_PROFILES_FILE"
+
+
 def isolate_ros_environment(domain_id: int) -> dict[str, str]:
     """Set (in ``os.environ``) and return the variables of an isolated DDS domain.
 
@@ -45,7 +60,7 @@ def isolate_ros_environment(domain_id: int) -> dict[str, str]:
     os.environ.update({
         "ROS_DOMAIN_ID": str(domain_id),
         "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST",
-        "FASTDDS_DEFAULT_PROFILES_FILE": str(config_file(FASTDDS_PROFILE)),
+        fastdds_profile_variable(): str(config_file(FASTDDS_PROFILE)),
         "RMW_IMPLEMENTATION": "rmw_fastrtps_cpp",
     })
     return dict(os.environ)

@@ -31,18 +31,17 @@ launch = pytest.importorskip(
 # a domain of its own (node tests use 20..39, the demo 90..99) and discovery on 127.0.0.1.
 os.environ["ROS_DOMAIN_ID"] = str(80 + os.getpid() % 10)
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
-# The node's Fast DDS profile must come from the launch file alone (checked after shutdown).
-os.environ.pop("FASTDDS_DEFAULT_PROFILES_FILE", None)
 
 import rclpy  # noqa: E402
 from ament_index_python.packages import get_package_share_directory  # noqa: E402
-from launch.actions import IncludeLaunchDescription  # noqa: E402
+from launch.actions import IncludeLaunchDescription, UnsetEnvironmentVariable  # noqa: E402
 from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
 from launch_testing.actions import ReadyToTest  # noqa: E402
 from launch_testing.asserts import assertExitCodes  # noqa: E402
 from rclpy.signals import SignalHandlerOptions  # noqa: E402
 
 from stereo_depth_node.messages import array_from_image, disparity_from_message  # noqa: E402
+from stereo_depth_node.node_process import fastdds_profile_variable  # noqa: E402
 from stereo_depth_node.point_cloud import CloudLayout, unpack_cloud  # noqa: E402
 from stereo_depth_node.scenes import Layer, layered_scene  # noqa: E402
 from stereo_depth_node.stream_client import StereoStreamClient, header_at  # noqa: E402
@@ -53,6 +52,7 @@ SECOND = 1_000_000_000
 STAMP = 1_700_000_000 * SECOND + 123_456_789
 OUTPUTS = ("disparity", "depth", "points2")
 INPUTS = ("left/image_rect", "left/camera_info", "right/image_rect", "right/camera_info")
+PROFILE_VARIABLES = ("FASTDDS_DEFAULT_PROFILES_FILE", "FASTRTPS_DEFAULT_PROFILES_FILE")
 
 # A 20 px box in front of a 10 px background; f = 400 px and T = 0.1 m put the box at 2 m.
 FOCAL_PX = 400.0
@@ -71,8 +71,14 @@ def share_file(*parts):
 
 @pytest.mark.launch_test
 def generate_test_description():
-    """The package's launch file, included as a user would, with a namespace."""
+    """The package's launch file, included as a user would, with a namespace.
+
+    Both names of Fast DDS's profile variable are removed first (other tests of the same
+    session may have set one in this process), so the node gets a profile only from the
+    launch file.
+    """
     return launch.LaunchDescription([
+        *(UnsetEnvironmentVariable(name) for name in PROFILE_VARIABLES),
         IncludeLaunchDescription(
             PythonLaunchDescriptionSource(share_file("launch", "stereo_depth.launch.py")),
             launch_arguments={"namespace": NAMESPACE}.items()),
@@ -218,7 +224,10 @@ class TestLaunchedNodeShutdown(unittest.TestCase):
                          os.path.realpath(share_file("config", "stereo_depth.yaml")))
         for topic in INPUTS:  # the defaults: left_namespace 'left', right_namespace 'right'
             self.assertIn(f"{topic}:={topic}", command)
-        profile = node.env.get("FASTDDS_DEFAULT_PROFILES_FILE")
-        self.assertIsNotNone(profile, "the launch file did not set FASTDDS_DEFAULT_PROFILES_FILE")
+        variable = fastdds_profile_variable()  # the one this distribution's Fast DDS reads
+        profile = node.env.get(variable)
+        self.assertIsNotNone(profile, f"the launch file did not set {variable}")
+        other, = set(PROFILE_VARIABLES) - {variable}
+        self.assertNotIn(other, node.env)
         self.assertEqual(os.path.realpath(profile),
                          os.path.realpath(share_file("config", "fastdds_large_messages.xml")))
