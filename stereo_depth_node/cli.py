@@ -225,13 +225,13 @@ def _run_process(args: argparse.Namespace) -> int:
     values = parameters_from_args(args)
     topics = (args.left_image, args.left_info, args.right_image, args.right_info)
     try:
-        node = node_values(values)
+        settings = node_values(values)
         options = ProcessOptions(
             input_topics=topics, params=matcher_params(values),
-            approximate_sync=node["approximate_sync"],
-            approximate_sync_tolerance_seconds=node["approximate_sync_tolerance_seconds"],
-            queue_size=node["queue_size"], use_color=node["use_color"],
-            avoid_point_cloud_padding=node["avoid_point_cloud_padding"],
+            approximate_sync=settings["approximate_sync"],
+            approximate_sync_tolerance_seconds=settings["approximate_sync_tolerance_seconds"],
+            queue_size=settings["queue_size"], use_color=settings["use_color"],
+            avoid_point_cloud_padding=settings["avoid_point_cloud_padding"],
             output_prefix=args.output_prefix.rstrip("/"), include_inputs=args.include_inputs,
             storage=args.format,
             outputs=("disparity", "depth", "points2") + (("confidence",) if args.confidence
