@@ -17,6 +17,8 @@ from pathlib import Path
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 FASTDDS_PROFILE = "fastdds_large_messages.xml"
 FAST_DDS_2_DISTROS = frozenset({"humble", "iron", "jazzy"})
+FAST_DDS_3_PROFILE_VARIABLE = "FASTDDS_DEFAULT_PROFILES_FILE"
+FAST_DDS_2_PROFILE_VARIABLE = "FASTRTPS_DEFAULT_PROFILES_FILE"
 
 
 def config_file(name: str) -> Path:
@@ -45,8 +47,8 @@ def fastdds_profile_variable(distro: str | None = None) -> str:
     """
     distro = os.environ.get("ROS_DISTRO", "") if distro is None else distro
     if distro.lower() in FAST_DDS_2_DISTROS:
-        return "FASTRTPS_DEFAULT_PROFILES_FILE"
-    return "FASTDDS_DEFAULT_PROFILES_FILE"
+        return FAST_DDS_2_PROFILE_VARIABLE
+    return FAST_DDS_3_PROFILE_VARIABLE
 
 
 def isolate_ros_environment(domain_id: int) -> dict[str, str]:

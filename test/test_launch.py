@@ -41,7 +41,11 @@ from launch_testing.asserts import assertExitCodes  # noqa: E402
 from rclpy.signals import SignalHandlerOptions  # noqa: E402
 
 from stereo_depth_node.messages import array_from_image, disparity_from_message  # noqa: E402
-from stereo_depth_node.node_process import fastdds_profile_variable  # noqa: E402
+from stereo_depth_node.node_process import (  # noqa: E402
+    FAST_DDS_2_PROFILE_VARIABLE,
+    FAST_DDS_3_PROFILE_VARIABLE,
+    fastdds_profile_variable,
+)
 from stereo_depth_node.point_cloud import CloudLayout, unpack_cloud  # noqa: E402
 from stereo_depth_node.scenes import Layer, layered_scene  # noqa: E402
 from stereo_depth_node.stream_client import StereoStreamClient, header_at  # noqa: E402
@@ -52,7 +56,7 @@ SECOND = 1_000_000_000
 STAMP = 1_700_000_000 * SECOND + 123_456_789
 OUTPUTS = ("disparity", "depth", "points2")
 INPUTS = ("left/image_rect", "left/camera_info", "right/image_rect", "right/camera_info")
-PROFILE_VARIABLES = ("FASTDDS_DEFAULT_PROFILES_FILE", "FASTRTPS_DEFAULT_PROFILES_FILE")
+PROFILE_VARIABLES = (FAST_DDS_3_PROFILE_VARIABLE, FAST_DDS_2_PROFILE_VARIABLE)
 
 # A 20 px box in front of a 10 px background; f = 400 px and T = 0.1 m put the box at 2 m.
 FOCAL_PX = 400.0
