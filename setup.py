@@ -22,7 +22,7 @@ setup(
     license="Apache-2.0",
     entry_points={
         "console_scripts": [
-            "stereo_depth_node = stereo_depth_node.node:main",
+            "stereo_depth_node = stereo_depth_node.ros.node:main",
             "stereo-depth = stereo_depth_node.cli:main",
         ],
     },

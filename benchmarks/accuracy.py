@@ -27,15 +27,21 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from stereo_depth_node.image_encoding import to_mono8
-from stereo_depth_node.matcher import compute_disparity
-from stereo_depth_node.metrics import evaluate
-from stereo_depth_node.node_process import config_file
-from stereo_depth_node.param_file import load_parameters
-from stereo_depth_node.params import MatcherParams
-from stereo_depth_node.scenes import Layer, StereoScene, layered_scene, motorcycle, slanted_scene
-from stereo_depth_node.stereo_processor import StereoProcessor
-from stereo_depth_node.visualize import colorize
+from stereo_depth_node.core.image_encoding import to_mono8
+from stereo_depth_node.core.matching import compute_disparity
+from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.core.processor import StereoProcessor
+from stereo_depth_node.offline.param_file import load_parameters
+from stereo_depth_node.offline.visualize import colorize
+from stereo_depth_node.ros.config_files import config_file
+from stereo_depth_node.testing.metrics import evaluate
+from stereo_depth_node.testing.scenes import (
+    Layer,
+    StereoScene,
+    layered_scene,
+    motorcycle,
+    slanted_scene,
+)
 
 PRESETS = ("stereo_depth", "sgbm_quality", "nav_safe", "fast")
 THRESHOLDS = (0.5, 1.0, 2.0, 4.0)

@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from stereo_depth_node.sample_bag import write_stereo_bag
-from stereo_depth_node.scenes import Layer, layered_scene
+from stereo_depth_node.testing.sample_bag import write_stereo_bag
+from stereo_depth_node.testing.scenes import Layer, layered_scene
 
 SECOND = 1_000_000_000
 

@@ -20,7 +20,8 @@ DOMAIN_ID = 98
 
 
 def _environment(use_profile: bool) -> None:
-    from stereo_depth_node.node_process import fastdds_profile_variable, isolate_ros_environment
+    from stereo_depth_node.ros.dds_profile import fastdds_profile_variable
+    from stereo_depth_node.testing.node_process import isolate_ros_environment
 
     isolate_ros_environment(DOMAIN_ID)
     if not use_profile:

@@ -38,12 +38,13 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from stereo_depth_node.matcher import compute_disparity, create_matcher
-from stereo_depth_node.memory import keep_large_buffers
-from stereo_depth_node.node_process import NodeProcess, config_file, isolate_ros_environment
-from stereo_depth_node.param_file import load_parameters
-from stereo_depth_node.params import ALGORITHM_BM, ALGORITHM_SGBM, MatcherParams
-from stereo_depth_node.scenes import Layer, StereoScene, layered_scene
+from stereo_depth_node.core.matching import compute_disparity, create_matcher
+from stereo_depth_node.core.parameters import ALGORITHM_BM, ALGORITHM_SGBM, MatcherParams
+from stereo_depth_node.offline.param_file import load_parameters
+from stereo_depth_node.ros.config_files import config_file
+from stereo_depth_node.ros.memory import keep_large_buffers
+from stereo_depth_node.testing.node_process import NodeProcess, isolate_ros_environment
+from stereo_depth_node.testing.scenes import Layer, StereoScene, layered_scene
 
 SIZES = ((640, 480), (1280, 720))
 ALGORITHMS = {ALGORITHM_BM: "BM", ALGORITHM_SGBM: "SGBM"}
@@ -179,7 +180,7 @@ def publisher_process(domain_id: int, scene: StereoScene, conn: Connection) -> N
     keep_large_buffers()  # as the node does: no page faults on every large message
     import rclpy
 
-    from stereo_depth_node.stream_client import StereoStreamClient
+    from stereo_depth_node.testing.stream_client import StereoStreamClient
 
     rclpy.init()
     client = StereoStreamClient(outputs=(), name="bench_publisher")
@@ -204,7 +205,7 @@ def subscriber_process(domain_id: int, scene: StereoScene, outputs: tuple[str, .
     keep_large_buffers()  # as the node does: no page faults on every large message
     import rclpy
 
-    from stereo_depth_node.stream_client import Received, StereoStreamClient
+    from stereo_depth_node.testing.stream_client import Received, StereoStreamClient
 
     rclpy.init()
     client = StereoStreamClient(outputs, name="bench_subscriber")

@@ -62,7 +62,7 @@ from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
 from launch_ros.actions import Node
 from launch_ros.substitutions import FindPackageShare
 
-from stereo_depth_node.node_process import fastdds_profile_variable
+from stereo_depth_node.ros.dds_profile import fastdds_profile_variable
 
 PACKAGE = "stereo_depth_node"
 

@@ -21,9 +21,14 @@ from typing import Any
 
 import yaml
 
-from stereo_depth_node.geometry import CameraCalibration
-from stereo_depth_node.param_file import load_parameters
-from stereo_depth_node.params import ALGORITHM_BM, ALGORITHM_SGBM, MatcherParams, node_values
+from stereo_depth_node.core.geometry import CameraCalibration
+from stereo_depth_node.core.parameters import (
+    ALGORITHM_BM,
+    ALGORITHM_SGBM,
+    MatcherParams,
+    node_values,
+)
+from stereo_depth_node.offline.param_file import load_parameters
 
 # shortcut option -> (node parameter, conversion)
 SHORTCUTS: dict[str, tuple[str, Any]] = {
@@ -111,8 +116,11 @@ def calibration_from_args(args: argparse.Namespace, image_size: Callable[[], tup
     ``image_size()`` gives ``(width, height)``: with ``--focal`` the principal
     point is the image centre (and ``cx_right = cx_left + doffs``).
     """
-    from stereo_depth_node.calibration_files import read_camera_info_yaml, read_middlebury_calib
-    from stereo_depth_node.scenes import rectified_calibrations
+    from stereo_depth_node.core.geometry import rectified_calibrations
+    from stereo_depth_node.offline.calibration_files import (
+        read_camera_info_yaml,
+        read_middlebury_calib,
+    )
 
     try:
         if args.calib:
@@ -139,7 +147,7 @@ def calibration_from_args(args: argparse.Namespace, image_size: Callable[[], tup
 
 
 def _run_compute(args: argparse.Namespace) -> int:
-    from stereo_depth_node.offline_compute import compute_to_files, read_image
+    from stereo_depth_node.offline.compute import compute_to_files, read_image
 
     def left_size() -> tuple[int, int]:
         height, width = read_image(args.left)[0].shape[:2]
@@ -187,8 +195,8 @@ def _show(left_path: Path, disparity: Any) -> None:
 def _run_replay(args: argparse.Namespace) -> int:
     import rclpy
 
-    from stereo_depth_node.bag_io import BagError
-    from stereo_depth_node.bag_replay import ReplayOptions, parse_remap, replay_bag
+    from stereo_depth_node.ros.bag_io import BagError
+    from stereo_depth_node.ros.bag_replay import ReplayOptions, parse_remap, replay_bag
 
     try:
         remaps = dict(parse_remap(text) for text in args.remap)
@@ -219,8 +227,8 @@ def _run_replay(args: argparse.Namespace) -> int:
 def _run_process(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from stereo_depth_node.bag_io import BagError, BagReader
-    from stereo_depth_node.bag_process import ProcessOptions, process_bag
+    from stereo_depth_node.ros.bag_io import BagError, BagReader
+    from stereo_depth_node.ros.bag_process import ProcessOptions, process_bag
 
     values = parameters_from_args(args)
     topics = (args.left_image, args.left_info, args.right_image, args.right_info)

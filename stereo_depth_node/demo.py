@@ -20,13 +20,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from stereo_depth_node.memory import keep_large_buffers
-from stereo_depth_node.metrics import evaluate
-from stereo_depth_node.node_process import NodeProcess, config_file, isolate_ros_environment
-from stereo_depth_node.ply import write_ply
-from stereo_depth_node.point_cloud import CloudLayout, unpack_cloud, unpack_rgb
-from stereo_depth_node.scenes import motorcycle
-from stereo_depth_node.visualize import colorize
+from stereo_depth_node.core.point_cloud import CloudLayout, unpack_cloud, unpack_rgb
+from stereo_depth_node.offline.ply import write_ply
+from stereo_depth_node.offline.visualize import colorize
+from stereo_depth_node.ros.config_files import config_file
+from stereo_depth_node.ros.memory import keep_large_buffers
+from stereo_depth_node.testing.metrics import evaluate
+from stereo_depth_node.testing.node_process import NodeProcess, isolate_ros_environment
+from stereo_depth_node.testing.scenes import motorcycle
 
 OUTPUTS = ("disparity", "depth", "points2")
 
@@ -51,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     keep_large_buffers()
     import rclpy
 
-    from stereo_depth_node.messages import array_from_image, disparity_from_message
-    from stereo_depth_node.stream_client import StereoStreamClient
+    from stereo_depth_node.ros.messages import array_from_image, disparity_from_message
+    from stereo_depth_node.testing.stream_client import StereoStreamClient
 
     params_file = args.params_file or config_file("stereo_depth.yaml")
     scene = motorcycle()

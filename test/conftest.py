@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from stereo_depth_node.node_process import NodeProcess, config_file, isolate_ros_environment
+from stereo_depth_node.ros.config_files import config_file
+from stereo_depth_node.testing.node_process import NodeProcess, isolate_ros_environment
 
 # Node tests use ROS_DOMAIN_ID 20..39, the demo 90..99; traffic stays on 127.0.0.1.
 TEST_DOMAIN_ID = 20 + os.getpid() % 20
@@ -48,7 +49,7 @@ def start_node(ros_env, namespace):
 @pytest.fixture
 def client(ros_env, namespace):
     """Factory for stream clients in this test's namespace."""
-    from stereo_depth_node.stream_client import StereoStreamClient
+    from stereo_depth_node.testing.stream_client import StereoStreamClient
 
     made = []
 

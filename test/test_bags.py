@@ -12,24 +12,25 @@ from rclpy.serialization import deserialize_message, serialize_message
 from sensor_msgs.msg import Image, PointCloud2
 from stereo_msgs.msg import DisparityImage
 
-from stereo_depth_node.bag_io import BagError, BagReader, BagWriter
-from stereo_depth_node.bag_process import ProcessOptions, process_bag
 from stereo_depth_node.cli import main
-from stereo_depth_node.frame_messages import type_name
-from stereo_depth_node.geometry import CameraCalibration
-from stereo_depth_node.messages import (
+from stereo_depth_node.core.geometry import CameraCalibration
+from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.core.processor import StereoProcessor, fill_invalid
+from stereo_depth_node.ros.bag_io import BagError, BagReader, BagWriter
+from stereo_depth_node.ros.bag_process import ProcessOptions, process_bag
+from stereo_depth_node.ros.config_files import config_file
+from stereo_depth_node.ros.messages import (
     array_from_image,
     camera_info_message,
     disparity_from_message,
+    header_at,
     image_message,
     stamp_ns,
+    type_name,
 )
-from stereo_depth_node.node_process import NodeProcess, config_file
-from stereo_depth_node.params import MatcherParams
-from stereo_depth_node.sample_bag import DEFAULT_TOPICS, write_stereo_bag
-from stereo_depth_node.scenes import Layer, layered_scene, motorcycle
-from stereo_depth_node.stereo_processor import StereoProcessor, fill_invalid
-from stereo_depth_node.stream_client import header_at
+from stereo_depth_node.testing.node_process import NodeProcess
+from stereo_depth_node.testing.sample_bag import DEFAULT_TOPICS, write_stereo_bag
+from stereo_depth_node.testing.scenes import Layer, layered_scene, motorcycle
 
 SECOND = 1_000_000_000
 STAMPS = [1_700_000_000 * SECOND + i * SECOND // 10 for i in range(6)]
@@ -291,7 +292,7 @@ def test_replay_errors(tmp_path, scene):
 def test_replay_rate_loop_and_topic_selection(tmp_path, scene, ros_env):
     import rclpy
 
-    from stereo_depth_node.bag_replay import ReplayOptions, replay_bag
+    from stereo_depth_node.ros.bag_replay import ReplayOptions, replay_bag
 
     stamps = [SECOND + i * SECOND // 5 for i in range(6)]  # 1 s of recording
     write_stereo_bag(tmp_path / "in", scene, stamps)

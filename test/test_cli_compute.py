@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from stereo_depth_node.cli import main
-from stereo_depth_node.params import MatcherParams
-from stereo_depth_node.pfm import read_pfm, write_pfm
-from stereo_depth_node.scenes import (
+from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.core.processor import StereoProcessor
+from stereo_depth_node.offline.pfm import read_pfm, write_pfm
+from stereo_depth_node.testing.scenes import (
     MOTORCYCLE_BASELINE_M,
     MOTORCYCLE_CX_LEFT_PX,
     MOTORCYCLE_CY_PX,
@@ -21,7 +22,6 @@ from stereo_depth_node.scenes import (
     layered_scene,
     motorcycle,
 )
-from stereo_depth_node.stereo_processor import StereoProcessor
 
 
 @pytest.fixture(scope="module")
@@ -261,7 +261,7 @@ def test_pfm_round_trip_keeps_orientation_and_infinity(tmp_path):
 def test_bag_commands_without_rosbags_say_what_to_install(tmp_path, monkeypatch, capsys):
     for name in ["rosbags", *(n for n in sys.modules if n.startswith("rosbags."))]:
         monkeypatch.setitem(sys.modules, name, None)  # imports fail as if not installed
-    for name in [n for n in sys.modules if n.startswith("stereo_depth_node.bag_")]:
+    for name in [n for n in sys.modules if n.startswith("stereo_depth_node.ros.bag_")]:
         monkeypatch.delitem(sys.modules, name)
     assert main(["process", str(tmp_path / "in"), "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.strip() == (

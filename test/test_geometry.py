@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stereo_depth_node.geometry import CameraCalibration, StereoGeometry
+from stereo_depth_node.core.geometry import CameraCalibration, StereoGeometry
 
 
 def calibrations(fx=500.0, fy=510.0, cx=320.0, cy=240.0, cx_right=None, baseline=0.12,

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stereo_depth_node.image_encoding import (
+from stereo_depth_node.core.image_encoding import (
     ENCODINGS,
     array_to_image_fields,
     image_to_array,

@@ -40,15 +40,19 @@ from launch_testing.actions import ReadyToTest  # noqa: E402
 from launch_testing.asserts import assertExitCodes  # noqa: E402
 from rclpy.signals import SignalHandlerOptions  # noqa: E402
 
-from stereo_depth_node.messages import array_from_image, disparity_from_message  # noqa: E402
-from stereo_depth_node.node_process import (  # noqa: E402
+from stereo_depth_node.core.point_cloud import CloudLayout, unpack_cloud  # noqa: E402
+from stereo_depth_node.ros.dds_profile import (  # noqa: E402
     FAST_DDS_2_PROFILE_VARIABLE,
     FAST_DDS_3_PROFILE_VARIABLE,
     fastdds_profile_variable,
 )
-from stereo_depth_node.point_cloud import CloudLayout, unpack_cloud  # noqa: E402
-from stereo_depth_node.scenes import Layer, layered_scene  # noqa: E402
-from stereo_depth_node.stream_client import StereoStreamClient, header_at  # noqa: E402
+from stereo_depth_node.ros.messages import (  # noqa: E402
+    array_from_image,
+    disparity_from_message,
+    header_at,  # noqa: E402
+)
+from stereo_depth_node.testing.scenes import Layer, layered_scene  # noqa: E402
+from stereo_depth_node.testing.stream_client import StereoStreamClient  # noqa: E402
 
 PACKAGE = "stereo_depth_node"
 NAMESPACE = "launch_test"  # given to the launch file relative; the node resolves it to /launch_test

@@ -1,11 +1,10 @@
 import numpy as np
 import pytest
 
-from stereo_depth_node.dense_matching import valid_window
-from stereo_depth_node.matcher import compute_disparity, create_matcher
-from stereo_depth_node.metrics import evaluate
-from stereo_depth_node.params import MatcherParams
-from stereo_depth_node.scenes import Layer, layered_scene, motorcycle
+from stereo_depth_node.core.matching import compute_disparity, create_matcher, valid_window
+from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.testing.metrics import evaluate
+from stereo_depth_node.testing.scenes import Layer, layered_scene, motorcycle
 
 
 @pytest.fixture(scope="module")

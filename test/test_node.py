@@ -10,18 +10,18 @@ from rclpy.parameter import Parameter
 from rclpy.parameter_client import AsyncParameterClient
 from rclpy.qos import ReliabilityPolicy
 
-from stereo_depth_node.dense_matching import valid_window
-from stereo_depth_node.messages import (
+from stereo_depth_node.core.matching import valid_window
+from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.core.point_cloud import CloudLayout, unpack_cloud, unpack_rgb
+from stereo_depth_node.core.processor import StereoProcessor, fill_invalid
+from stereo_depth_node.ros.messages import (
     array_from_image,
     camera_info_message,
     disparity_from_message,
+    header_at,
     image_message,
 )
-from stereo_depth_node.params import MatcherParams
-from stereo_depth_node.point_cloud import CloudLayout, unpack_cloud, unpack_rgb
-from stereo_depth_node.scenes import Layer, layered_scene, motorcycle
-from stereo_depth_node.stereo_processor import StereoProcessor, fill_invalid
-from stereo_depth_node.stream_client import header_at
+from stereo_depth_node.testing.scenes import Layer, layered_scene, motorcycle
 
 SECOND = 1_000_000_000
 ALL_OUTPUTS = ("disparity", "depth", "points2")

@@ -1,6 +1,6 @@
 import pytest
 
-from stereo_depth_node.params import PARAMETER_SPECS, SPECS_BY_NAME, MatcherParams
+from stereo_depth_node.core.parameters import PARAMETER_SPECS, SPECS_BY_NAME, MatcherParams
 
 # stereo_image_proc's disparity_node defaults.
 STEREO_IMAGE_PROC_DEFAULTS = {

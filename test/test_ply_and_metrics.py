@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from stereo_depth_node.metrics import evaluate
-from stereo_depth_node.ply import write_ply
+from stereo_depth_node.offline.ply import write_ply
+from stereo_depth_node.testing.metrics import evaluate
 
 
 def test_ply_has_header_and_only_finite_points(tmp_path):

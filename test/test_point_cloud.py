@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stereo_depth_node.point_cloud import (
+from stereo_depth_node.core.point_cloud import (
     cloud_layout,
     pack_cloud,
     pack_rgb,

@@ -3,17 +3,17 @@
 import numpy as np
 import pytest
 
-from stereo_depth_node.metrics import evaluate
-from stereo_depth_node.node_process import config_file
-from stereo_depth_node.param_file import load_parameters
-from stereo_depth_node.params import (
+from stereo_depth_node.core.parameters import (
     NODE_PARAMETER_SPECS,
     PARAMETER_SPECS,
     MatcherParams,
     node_values,
 )
-from stereo_depth_node.scenes import motorcycle
-from stereo_depth_node.stereo_processor import StereoProcessor
+from stereo_depth_node.core.processor import StereoProcessor
+from stereo_depth_node.offline.param_file import load_parameters
+from stereo_depth_node.ros.config_files import config_file
+from stereo_depth_node.testing.metrics import evaluate
+from stereo_depth_node.testing.scenes import motorcycle
 
 
 def motorcycle_accuracy(preset):

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from stereo_depth_node.consistency import fill_holes_background
-from stereo_depth_node.dense_matching import disparity_step, valid_window
-from stereo_depth_node.metrics import evaluate
-from stereo_depth_node.params import MatcherParams
-from stereo_depth_node.scenes import Layer, layered_scene, slanted_scene
-from stereo_depth_node.stereo_processor import StereoProcessor
+from stereo_depth_node.core.matching import disparity_step, valid_window
+from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.core.processor import StereoProcessor
+from stereo_depth_node.core.refinement import fill_holes_background
+from stereo_depth_node.testing.metrics import evaluate
+from stereo_depth_node.testing.scenes import Layer, layered_scene, slanted_scene
 
 SGBM = MatcherParams(stereo_algorithm=1, correlation_window_size=5, P1=200.0, P2=800.0,
                      disparity_range=32, uniqueness_ratio=10.0, disp12_max_diff=1)

@@ -1,11 +1,16 @@
 import numpy as np
 import pytest
 
-from stereo_depth_node.geometry import StereoGeometry
-from stereo_depth_node.metrics import evaluate
-from stereo_depth_node.params import MatcherParams
-from stereo_depth_node.scenes import Layer, layered_scene, motorcycle, rectified_calibrations
-from stereo_depth_node.stereo_processor import StereoProcessor, fill_invalid
+from stereo_depth_node.core.geometry import StereoGeometry
+from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.core.processor import StereoProcessor, fill_invalid
+from stereo_depth_node.testing.metrics import evaluate
+from stereo_depth_node.testing.scenes import (
+    Layer,
+    layered_scene,
+    motorcycle,
+    rectified_calibrations,
+)
 
 PARAMS = MatcherParams(disparity_range=32, correlation_window_size=9)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from stereo_depth_node.synchronizer import ApproximateTimeSynchronizer, ExactTimeSynchronizer
+from stereo_depth_node.core.synchronizer import ApproximateTimeSynchronizer, ExactTimeSynchronizer
 
 MS = 1_000_000
 

@@ -7,11 +7,15 @@ from pathlib import Path
 
 from rclpy.serialization import serialize_message
 
-from stereo_depth_node.bag_io import BagWriter
-from stereo_depth_node.frame_messages import INPUT_TOPICS, type_name
-from stereo_depth_node.messages import camera_info_message, image_message
-from stereo_depth_node.scenes import StereoScene
-from stereo_depth_node.stream_client import header_at
+from stereo_depth_node.ros.bag_io import BagWriter
+from stereo_depth_node.ros.messages import (
+    INPUT_TOPICS,
+    camera_info_message,
+    header_at,
+    image_message,
+    type_name,
+)
+from stereo_depth_node.testing.scenes import StereoScene
 
 DEFAULT_TOPICS = tuple(f"/{topic}" for topic in INPUT_TOPICS)
 

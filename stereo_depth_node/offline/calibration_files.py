@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from stereo_depth_node.geometry import CameraCalibration
+from stereo_depth_node.core.geometry import CameraCalibration
 
 _MATRIX = re.compile(r"^\[(.*)\]$")
 

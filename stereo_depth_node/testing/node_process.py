@@ -14,41 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
-FASTDDS_PROFILE = "fastdds_large_messages.xml"
-FAST_DDS_2_DISTROS = frozenset({"humble", "iron", "jazzy"})
-FAST_DDS_3_PROFILE_VARIABLE = "FASTDDS_DEFAULT_PROFILES_FILE"
-FAST_DDS_2_PROFILE_VARIABLE = "FASTRTPS_DEFAULT_PROFILES_FILE"
-
-
-def config_file(name: str) -> Path:
-    """Path of a file in the package's ``config/``: the source tree's, else the installed share."""
-    source = CONFIG_DIR / name
-    if source.is_file():
-        return source
-    try:
-        from ament_index_python.packages import get_package_share_directory
-
-        installed = Path(get_package_share_directory("stereo_depth_node")) / "config" / name
-    except (ImportError, LookupError, OSError) as error:
-        raise FileNotFoundError(f"config file {name!r} is not in {CONFIG_DIR}: {error}") from None
-    if not installed.is_file():
-        raise FileNotFoundError(f"config file {name!r} is in neither {CONFIG_DIR} nor {installed}")
-    return installed
-
-
-def fastdds_profile_variable(distro: str | None = None) -> str:
-    """The environment variable Fast DDS reads its XML profiles file from.
-
-    Fast DDS 2 (ROS 2 Humble, Iron, Jazzy) reads ``FASTRTPS_DEFAULT_PROFILES_FILE``;
-    Fast DDS 3 (Kilted and later) reads ``FASTDDS_DEFAULT_PROFILES_FILE`` and
-    warns about the old name. ``distro`` defaults to ``$ROS_DISTRO`` (unset for
-    the PyPI installation, which is Kilted).
-    """
-    distro = os.environ.get("ROS_DISTRO", "") if distro is None else distro
-    if distro.lower() in FAST_DDS_2_DISTROS:
-        return FAST_DDS_2_PROFILE_VARIABLE
-    return FAST_DDS_3_PROFILE_VARIABLE
+from stereo_depth_node.ros.config_files import config_file
+from stereo_depth_node.ros.dds_profile import FASTDDS_PROFILE, fastdds_profile_variable
 
 
 def isolate_ros_environment(domain_id: int) -> dict[str, str]:
@@ -84,7 +51,7 @@ class NodeProcess:
     def __init__(self, params_file: Path | None = None,
                  parameters: dict[str, object] | None = None,
                  env: dict[str, str] | None = None, ros_args: list[str] | None = None) -> None:
-        command = [sys.executable, "-m", "stereo_depth_node.node", "--ros-args"]
+        command = [sys.executable, "-m", "stereo_depth_node.ros.node", "--ros-args"]
         if params_file is not None:
             command += ["--params-file", str(params_file)]
         for name, value in (parameters or {}).items():

@@ -182,3 +182,23 @@ class StereoGeometry:
         np.multiply(depth, v[:, None], out=points[:, :, 1])
         points[:, :, 2] = depth
         return points
+
+
+def rectified_calibrations(width: int, height: int, focal_px: float, cx_left: float, cy: float,
+                           baseline_m: float, cx_right: float | None = None,
+                           left_frame: str = "left_camera_optical_frame",
+                           right_frame: str = "right_camera_optical_frame",
+                           ) -> tuple[CameraCalibration, CameraCalibration]:
+    """Left and right calibrations of an ideal rectified rig.
+
+    ``cx_right`` defaults to ``cx_left`` (a parallel rig); the right projection
+    matrix carries ``P[0, 3] = -focal_px * baseline_m``.
+    """
+    cx_right = cx_left if cx_right is None else cx_right
+
+    def projection(cx: float, tx: float) -> np.ndarray:
+        return np.array([[focal_px, 0.0, cx, tx], [0.0, focal_px, cy, 0.0], [0.0, 0.0, 1.0, 0.0]])
+
+    return (CameraCalibration(width, height, projection(cx_left, 0.0), left_frame),
+            CameraCalibration(width, height, projection(cx_right, -focal_px * baseline_m),
+                              right_frame))

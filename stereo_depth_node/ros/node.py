@@ -32,28 +32,26 @@ from rclpy.qos import (
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from sensor_msgs.msg import CameraInfo, Image
 
-from stereo_depth_node.frame_messages import (
-    INPUT_TOPICS,
-    INPUT_TYPES,
-    OUTPUT_TYPES,
-    output_messages,
-)
-from stereo_depth_node.memory import keep_large_buffers
-from stereo_depth_node.messages import (
-    stamp_ns,
-)
-from stereo_depth_node.params import (
+from stereo_depth_node.core.parameters import (
     NODE_PARAMETER_SPECS,
     PARAMETER_SPECS,
     MatcherParams,
     ParameterSpec,
 )
-from stereo_depth_node.point_cloud import cloud_layout
-from stereo_depth_node.stereo_processor import StereoProcessor
-from stereo_depth_node.synchronizer import (
+from stereo_depth_node.core.point_cloud import cloud_layout
+from stereo_depth_node.core.processor import StereoProcessor
+from stereo_depth_node.core.synchronizer import (
     ApproximateTimeSynchronizer,
     ExactTimeSynchronizer,
     make_synchronizer,
+)
+from stereo_depth_node.ros.memory import keep_large_buffers
+from stereo_depth_node.ros.messages import (
+    INPUT_TOPICS,
+    INPUT_TYPES,
+    OUTPUT_TYPES,
+    output_messages,
+    stamp_ns,
 )
 
 NO_SYNC_WARNING_SECONDS = 3.0

@@ -14,13 +14,18 @@ from pathlib import Path
 
 from rclpy.serialization import deserialize_message, serialize_message
 
-from stereo_depth_node.bag_io import BagError, BagReader, BagWriter, check_topic_name
-from stereo_depth_node.frame_messages import INPUT_TYPES, OUTPUT_TYPES, output_messages, type_name
-from stereo_depth_node.messages import stamp_ns
-from stereo_depth_node.params import MatcherParams
-from stereo_depth_node.point_cloud import cloud_layout
-from stereo_depth_node.stereo_processor import StereoProcessor
-from stereo_depth_node.synchronizer import make_synchronizer
+from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.core.point_cloud import cloud_layout
+from stereo_depth_node.core.processor import StereoProcessor
+from stereo_depth_node.core.synchronizer import make_synchronizer
+from stereo_depth_node.ros.bag_io import BagError, BagReader, BagWriter, check_topic_name
+from stereo_depth_node.ros.messages import (
+    INPUT_TYPES,
+    OUTPUT_TYPES,
+    output_messages,
+    stamp_ns,
+    type_name,
+)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
-from stereo_depth_node.bag_io import BagError, BagReader, check_topic_name, message_class
+from stereo_depth_node.ros.bag_io import BagError, BagReader, check_topic_name, message_class
 
 
 @dataclass(frozen=True)

@@ -13,21 +13,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import rclpy
-from builtin_interfaces.msg import Time
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, Image
-from std_msgs.msg import Header
 
-from stereo_depth_node.frame_messages import INPUT_TOPICS, INPUT_TYPES, OUTPUT_TYPES
-from stereo_depth_node.geometry import CameraCalibration
-from stereo_depth_node.messages import camera_info_message, image_message, stamp_ns
-
-
-def header_at(stamp: int, frame_id: str) -> Header:
-    """A header with ``stamp`` in integer nanoseconds."""
-    return Header(stamp=Time(sec=stamp // 1_000_000_000, nanosec=stamp % 1_000_000_000),
-                  frame_id=frame_id)
+from stereo_depth_node.core.geometry import CameraCalibration
+from stereo_depth_node.ros.messages import (
+    INPUT_TOPICS,
+    INPUT_TYPES,
+    OUTPUT_TYPES,
+    camera_info_message,
+    header_at,
+    image_message,
+    stamp_ns,
+)
 
 
 @dataclass

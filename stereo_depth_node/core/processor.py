@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from stereo_depth_node.consistency import confidence, fill_holes_background, lr_check
-from stereo_depth_node.dense_matching import DenseMatcher
-from stereo_depth_node.geometry import StereoGeometry
-from stereo_depth_node.image_encoding import to_mono8, to_rgb8
-from stereo_depth_node.params import MatcherParams
+from stereo_depth_node.core.geometry import StereoGeometry
+from stereo_depth_node.core.image_encoding import to_mono8, to_rgb8
+from stereo_depth_node.core.matching import DenseMatcher
+from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.core.refinement import confidence, fill_holes_background, lr_check
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class StereoProcessor:
         ----------
         left, right : numpy.ndarray
             Rectified images, shape ``(H, W)`` or ``(H, W, C)``, as read by
-            :func:`stereo_depth_node.image_encoding.image_to_array`.
+            :func:`stereo_depth_node.core.image_encoding.image_to_array`.
         left_encoding, right_encoding : str
             Their ROS encodings; must be equal.
         geometry : StereoGeometry

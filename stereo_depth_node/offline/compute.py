@@ -14,13 +14,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from stereo_depth_node.geometry import CameraCalibration, StereoGeometry
-from stereo_depth_node.image_encoding import to_mono8
-from stereo_depth_node.params import MatcherParams
-from stereo_depth_node.pfm import write_pfm
-from stereo_depth_node.ply import write_ply
-from stereo_depth_node.stereo_processor import StereoFrame, StereoProcessor
-from stereo_depth_node.visualize import colorize
+from stereo_depth_node.core.geometry import CameraCalibration, StereoGeometry
+from stereo_depth_node.core.image_encoding import to_mono8
+from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.core.processor import StereoFrame, StereoProcessor
+from stereo_depth_node.offline.pfm import write_pfm
+from stereo_depth_node.offline.ply import write_ply
+from stereo_depth_node.offline.visualize import colorize
 
 OUTPUT_NAMES = frozenset({"disparity.pfm", "disparity.png", "confidence.pfm", "depth.pfm",
                           "depth.png", "cloud.ply"})

@@ -1,0 +1,1 @@
+"""The ROS-free core: parameters, matching, refinement, geometry, encodings, clouds, sync."""

@@ -1,0 +1,5 @@
+"""Test and demo harness: scenes with ground truth, accuracy metrics, the node as a process.
+
+Nothing in the runtime (``core``, ``ros``, ``offline``, the ``stereo-depth``
+command) imports this package.
+"""
