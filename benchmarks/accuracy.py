@@ -74,8 +74,8 @@ def preset(name: str) -> Method:
 
     def run(scene: StereoScene) -> np.ndarray:
         frame = processor.process(scene.left, scene.encoding, scene.right, scene.encoding,
-                                  scene.geometry, want_depth=False)
-        return frame.disparity + np.float32(scene.geometry.cx_offset)  # matcher units
+                                  scene.geometry)
+        return frame.matcher_disparity()
     return run
 
 

@@ -23,27 +23,16 @@ import yaml
 
 from stereo_depth_node.core.geometry import CameraCalibration
 from stereo_depth_node.core.parameters import (
-    ALGORITHM_BM,
-    ALGORITHM_SGBM,
+    PARAMETERS,
     MatcherParams,
-    node_values,
+    NodeSettings,
+    ParameterSpec,
+    parse_parameters,
 )
 from stereo_depth_node.offline.param_file import load_parameters
 
-# shortcut option -> (node parameter, conversion)
-SHORTCUTS: dict[str, tuple[str, Any]] = {
-    "algorithm": ("stereo_algorithm", {"bm": ALGORITHM_BM, "sgbm": ALGORITHM_SGBM}.__getitem__),
-    "num_disparities": ("disparity_range", int),
-    "min_disparity": ("min_disparity", int),
-    "block_size": ("correlation_window_size", int),
-    "uniqueness_ratio": ("uniqueness_ratio", float),
-    "speckle_size": ("speckle_size", int),
-    "speckle_range": ("speckle_range", int),
-    "disp12_max_diff": ("disp12_max_diff", int),
-    "sgbm_mode": ("sgbm_mode", int),
-    "p1": ("P1", float),
-    "p2": ("P2", float),
-}
+# The parameters with a command-line shortcut (OpenCV's names: --num-disparities ...).
+SHORTCUTS = tuple(spec for spec in PARAMETERS.values() if spec.option is not None)
 
 
 # Parameters every rclpy node has, which a node's parameter file may set.
@@ -59,54 +48,45 @@ def add_matcher_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("matcher parameters (the node's names and ranges)")
     group.add_argument("--params", type=Path, metavar="FILE",
                        help="the node's parameter YAML (ros__parameters), e.g. config/*.yaml")
-    group.add_argument("--algorithm", choices=("bm", "sgbm"), help="stereo_algorithm")
-    group.add_argument("--num-disparities", metavar="N", help="disparity_range")
-    group.add_argument("--min-disparity", metavar="N", help="min_disparity")
-    group.add_argument("--block-size", metavar="N", help="correlation_window_size")
-    group.add_argument("--uniqueness-ratio", metavar="R", help="uniqueness_ratio")
-    group.add_argument("--speckle-size", metavar="N", help="speckle_size")
-    group.add_argument("--speckle-range", metavar="N", help="speckle_range")
-    group.add_argument("--disp12-max-diff", metavar="N", help="disp12_max_diff")
-    group.add_argument("--sgbm-mode", metavar="M", help="sgbm_mode")
-    group.add_argument("--p1", metavar="P", help="P1")
-    group.add_argument("--p2", metavar="P", help="P2")
+    for spec in SHORTCUTS:
+        group.add_argument(f"--{str(spec.option).replace('_', '-')}", dest=spec.option,
+                           choices=spec.labels or None, metavar=None if spec.labels else "N",
+                           help=f"{spec.name}: {spec.description}")
     group.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                        help="any node parameter, e.g. --set prefilter_cap=63 (repeatable)")
 
 
-def parameters_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """All node parameters the options give: file, then shortcuts, then ``--set``.
+def parameters_from_args(args: argparse.Namespace) -> tuple[MatcherParams, NodeSettings]:
+    """The node's parameters the options give: file, then shortcuts, then ``--set``.
 
-    Names are checked: a name that is no parameter of the node (a typo) is an
-    error, as are node parameters outside their ranges; rclpy's own parameters
-    in a file (``use_sim_time``, ``qos_overrides`` ...) are ignored.
+    Names and values are checked: a name that is no parameter of the node (a
+    typo) and a value outside its parameter's range are errors; rclpy's own
+    parameters in a file (``use_sim_time``, ``qos_overrides`` ...) are ignored.
     """
     values: dict[str, Any] = {}
     try:
         if args.params is not None:
             values.update((name, value) for name, value in load_parameters(args.params).items()
                           if name not in RCLPY_PARAMETERS)
-        for option, (name, convert) in SHORTCUTS.items():
-            given = getattr(args, option)
+        for spec in SHORTCUTS:
+            given = getattr(args, str(spec.option))
             if given is not None:
-                values[name] = convert(given)
+                values[spec.name] = _shortcut_value(spec, given)
         for assignment in args.set:
             name, separator, text = assignment.partition("=")
             if not separator:
                 raise ValueError(f"--set {assignment!r}: expected NAME=VALUE")
             values[name.strip()] = yaml.safe_load(text)
-        node_values(values)
+        return parse_parameters(values)
     except (OSError, ValueError, KeyError) as error:
         raise CommandError(str(error)) from None
-    return values
 
 
-def matcher_params(values: dict[str, Any]) -> MatcherParams:
-    """Validated matcher parameters, or a CommandError naming what is wrong."""
-    try:
-        return MatcherParams.from_mapping(values)
-    except ValueError as error:
-        raise CommandError(str(error)) from None
+def _shortcut_value(spec: ParameterSpec, text: str) -> int | float:
+    """The value a shortcut option's text gives: a label's index, else a number."""
+    if spec.labels:
+        return spec.labels.index(text)
+    return int(text) if spec.type is int else float(text)
 
 
 def calibration_from_args(args: argparse.Namespace, image_size: Callable[[], tuple[int, int]]
@@ -153,7 +133,7 @@ def _run_compute(args: argparse.Namespace) -> int:
         height, width = read_image(args.left)[0].shape[:2]
         return width, height
 
-    params = matcher_params(parameters_from_args(args))
+    params, _ = parameters_from_args(args)
     try:
         calibration = calibration_from_args(args, left_size)
         result = compute_to_files(args.left, args.right, args.out, params, calibration)
@@ -230,16 +210,11 @@ def _run_process(args: argparse.Namespace) -> int:
     from stereo_depth_node.ros.bag_io import BagError, BagReader
     from stereo_depth_node.ros.bag_process import ProcessOptions, process_bag
 
-    values = parameters_from_args(args)
+    params, settings = parameters_from_args(args)
     topics = (args.left_image, args.left_info, args.right_image, args.right_info)
     try:
-        settings = node_values(values)
         options = ProcessOptions(
-            input_topics=topics, params=matcher_params(values),
-            approximate_sync=settings["approximate_sync"],
-            approximate_sync_tolerance_seconds=settings["approximate_sync_tolerance_seconds"],
-            queue_size=settings["queue_size"], use_color=settings["use_color"],
-            avoid_point_cloud_padding=settings["avoid_point_cloud_padding"],
+            input_topics=topics, params=params, settings=settings,
             output_prefix=args.output_prefix.rstrip("/"), include_inputs=args.include_inputs,
             storage=args.format,
             outputs=("disparity", "depth", "points2") + (("confidence",) if args.confidence

@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     cloud_msg = client.received.messages["points2"][stamp]
     disparity = disparity_from_message(disparity_msg)
 
-    ground_truth = scene.ground_truth - np.float32(geometry.cx_offset)  # in published units
+    ground_truth = geometry.published_disparity(scene.ground_truth)
     accuracy = evaluate(disparity, ground_truth, threshold=2.0)
     truth_depth = geometry.depth_from_disparity(ground_truth)
     both = np.isfinite(depth) & np.isfinite(truth_depth)

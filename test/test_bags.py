@@ -14,8 +14,8 @@ from stereo_msgs.msg import DisparityImage
 
 from stereo_depth_node.cli import main
 from stereo_depth_node.core.geometry import CameraCalibration
-from stereo_depth_node.core.parameters import MatcherParams
-from stereo_depth_node.core.processor import StereoProcessor, fill_invalid
+from stereo_depth_node.core.parameters import MatcherParams, NodeSettings
+from stereo_depth_node.core.processor import StereoProcessor
 from stereo_depth_node.ros.bag_io import BagError, BagReader, BagWriter
 from stereo_depth_node.ros.bag_process import ProcessOptions, process_bag
 from stereo_depth_node.ros.config_files import config_file
@@ -71,14 +71,15 @@ def test_process_writes_the_cores_result_for_every_frame(tmp_path, storage):
     assert not (tmp_path / ".out.partial").exists()
     bag = read_bag(tmp_path / "out")
     expected = StereoProcessor(MatcherParams()).process(real.left, "rgb8", real.right, "rgb8",
-                                                        real.geometry)
+                                                        real.geometry, ("depth",))
     for topic in ("/disparity", "/depth", "/points2"):
         assert [stamp_ns(m.header) for _, m in bag[topic]] == STAMPS[:3]  # stamps preserved
         assert [t for t, _ in bag[topic]] == STAMPS[:3]
         assert all(m.header.frame_id == "left_camera_optical_frame" for _, m in bag[topic])
     for _, message in bag["/disparity"]:
+        assert message.min_disparity == pytest.approx(expected.min_disparity)
         np.testing.assert_array_equal(array_from_image(message.image),
-                                      fill_invalid(expected.disparity, message.min_disparity))
+                                      expected.disparity_with_invalid_marked())
     np.testing.assert_array_equal(array_from_image(bag["/depth"][0][1]), expected.depth)
     assert bag["/points2"][0][1].point_step == 32
 
@@ -330,8 +331,8 @@ def test_replay_rate_loop_and_topic_selection(tmp_path, scene, ros_env):
 def test_process_flushes_the_last_approximate_frame_and_checks_types(tmp_path, scene):
     write_stereo_bag(tmp_path / "in", scene, STAMPS[:3])
     summary = process_bag(tmp_path / "in", tmp_path / "out",
-                          ProcessOptions(DEFAULT_TOPICS, approximate_sync=True,
-                                         approximate_sync_tolerance_seconds=0.01))
+                          ProcessOptions(DEFAULT_TOPICS, settings=NodeSettings(
+                              approximate_sync=True, approximate_sync_tolerance_seconds=0.01)))
     assert (summary.frames_in, summary.frames_paired, summary.frames_written) == (3, 3, 3)
     with pytest.raises(BagError, match="holds sensor_msgs/msg/CameraInfo, expected "
                                        "sensor_msgs/msg/Image"):

@@ -59,10 +59,10 @@ def test_compute_with_middlebury_calibration(motorcycle_files, tmp_path, capsys)
     params = MatcherParams(stereo_algorithm=1, correlation_window_size=5)
     expected = StereoProcessor(params).process(
         cv2.cvtColor(scene.left, cv2.COLOR_RGB2BGR), "bgr8",
-        cv2.cvtColor(scene.right, cv2.COLOR_RGB2BGR), "bgr8", scene.geometry, want_points=True)
+        cv2.cvtColor(scene.right, cv2.COLOR_RGB2BGR), "bgr8", scene.geometry, ("points2",))
     # disparity.pfm: x_l - x_r (Middlebury convention), inf where there is no estimate
     disparity = read_pfm(out / "disparity.pfm")
-    matcher_units = expected.disparity + np.float32(scene.geometry.cx_offset)
+    matcher_units = expected.matcher_disparity()
     np.testing.assert_array_equal(np.isinf(disparity), np.isnan(matcher_units))
     known = np.isfinite(disparity)
     np.testing.assert_allclose(disparity[known], matcher_units[known], atol=1e-5)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from stereo_depth_node.core.matching import compute_disparity, create_matcher, valid_window
+from stereo_depth_node.core.matching import DenseMatcher, compute_disparity, create_matcher
 from stereo_depth_node.core.parameters import MatcherParams
 from stereo_depth_node.testing.metrics import evaluate
 from stereo_depth_node.testing.scenes import Layer, layered_scene, motorcycle
@@ -55,14 +55,14 @@ def test_min_disparity_shifts_the_search(planes):
 def test_unknown_pixels_are_nan(planes):
     params = MatcherParams(disparity_range=32, correlation_window_size=9)
     disparity = compute_disparity(create_matcher(params), planes.left, planes.right)
-    window = valid_window(params, 320, 240)
+    window = DenseMatcher(params).valid_window(320, 240)
     # Left of the valid window the matcher has no full search range: no estimate at all.
     assert np.isnan(disparity[:, : window.x_offset - 5]).all()
     assert disparity.dtype == np.float32
 
 
 def test_valid_window_matches_opencv_geometry():
-    window = valid_window(MatcherParams(), 640, 480)
+    window = DenseMatcher(MatcherParams()).valid_window(640, 480)
     # min 0 + range 64 + half block 7 - 1 = 70; the block's half height is 7.
     assert (window.x_offset, window.y_offset) == (70, 7)
     assert window.x_offset + window.width <= 640 - 7

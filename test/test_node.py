@@ -10,10 +10,10 @@ from rclpy.parameter import Parameter
 from rclpy.parameter_client import AsyncParameterClient
 from rclpy.qos import ReliabilityPolicy
 
-from stereo_depth_node.core.matching import valid_window
+from stereo_depth_node.core.matching import DenseMatcher
 from stereo_depth_node.core.parameters import MatcherParams
 from stereo_depth_node.core.point_cloud import CloudLayout, unpack_cloud, unpack_rgb
-from stereo_depth_node.core.processor import StereoProcessor, fill_invalid
+from stereo_depth_node.core.processor import StereoProcessor
 from stereo_depth_node.ros.messages import (
     array_from_image,
     camera_info_message,
@@ -82,8 +82,7 @@ def test_outputs_equal_the_core_on_real_data(start_node, client):
     geometry = scene.geometry
     processor = StereoProcessor(MatcherParams())
     expected = processor.process(scene.left, "rgb8", scene.right, "rgb8", geometry,
-                                 want_points=True, want_rgb=True)
-    bounds = processor.disparity_bounds(geometry)
+                                 ("points2",), color=True)
 
     for message in (disparity_msg, depth_msg, cloud_msg):
         assert message.header.stamp.sec == 1_700_000_000
@@ -92,14 +91,14 @@ def test_outputs_equal_the_core_on_real_data(start_node, client):
     # DisparityImage: same values as the core, with stereo_image_proc's metadata
     assert disparity_msg.image.encoding == "32FC1"
     np.testing.assert_array_equal(array_from_image(disparity_msg.image),
-                                  fill_invalid(expected.disparity, bounds[0]))
+                                  expected.disparity_with_invalid_marked())
     assert disparity_msg.f == pytest.approx(994.978)
     assert disparity_msg.t == pytest.approx(0.193001)
     assert disparity_msg.delta_d == 1 / 16
     # cx_l - cx_r = -31.086 px: bounds are shifted with the image, min + range - 1
     assert disparity_msg.min_disparity == pytest.approx(31.086, abs=1e-4)
     assert disparity_msg.max_disparity == pytest.approx(31.086 + 63, abs=1e-4)
-    window = valid_window(MatcherParams(), 741, 500)
+    window = DenseMatcher(MatcherParams()).valid_window(741, 500)
     assert (disparity_msg.valid_window.x_offset, disparity_msg.valid_window.width) == \
         (window.x_offset, window.width)
     # depth = f T / d, NaN where unknown (REP 118: 32FC1 metres)
@@ -358,8 +357,8 @@ def test_quality_stages_switch_live_and_confidence_is_published(start_node, clie
     assert send(stream, scene, 72 * SECOND, outputs=["disparity"])
     halved = stream.received.messages["disparity"][72 * SECOND]
     assert halved.delta_d == 2 / 16  # matched at half size: 1/16 px there is 1/8 px here
-    window = valid_window(MatcherParams(border_matching=True, fill_holes=True, downsample=2),
-                          320, 240)
+    window = DenseMatcher(MatcherParams(border_matching=True, fill_holes=True,
+                                        downsample=2)).valid_window(320, 240)
     assert (halved.valid_window.x_offset, halved.valid_window.width) == (window.x_offset,
                                                                          window.width)
 

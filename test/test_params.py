@@ -1,6 +1,15 @@
+import dataclasses
+
 import pytest
 
-from stereo_depth_node.core.parameters import PARAMETER_SPECS, SPECS_BY_NAME, MatcherParams
+from stereo_depth_node.core.parameters import (
+    MATCHER_PARAMETERS,
+    NODE_PARAMETERS,
+    PARAMETERS,
+    MatcherParams,
+    NodeSettings,
+    parse_parameters,
+)
 
 # stereo_image_proc's disparity_node defaults.
 STEREO_IMAGE_PROC_DEFAULTS = {
@@ -16,8 +25,8 @@ EXTRA_STAGES_OFF = {"border_matching": False, "lr_check_max_diff": 0.0, "fill_ho
 
 
 def test_defaults_are_stereo_image_procs_with_every_extra_stage_off():
-    assert MatcherParams().as_dict() == {**STEREO_IMAGE_PROC_DEFAULTS, **EXTRA_STAGES_OFF}
-    assert {s.name: s.default for s in PARAMETER_SPECS} == \
+    assert dataclasses.asdict(MatcherParams()) == {**STEREO_IMAGE_PROC_DEFAULTS, **EXTRA_STAGES_OFF}
+    assert {s.name: s.default for s in MATCHER_PARAMETERS} == \
         {**STEREO_IMAGE_PROC_DEFAULTS, **EXTRA_STAGES_OFF}
 
 
@@ -113,6 +122,53 @@ def test_from_mapping_ignores_other_node_parameters():
 
 
 def test_specs_describe_their_ranges():
-    assert SPECS_BY_NAME["disparity_range"].allowed() == "16..4096, a multiple of 16"
-    assert SPECS_BY_NAME["prefilter_size"].allowed() == "5..255, odd"
-    assert all(spec.description for spec in PARAMETER_SPECS)
+    assert PARAMETERS["disparity_range"].allowed() == "16..4096, a multiple of 16"
+    assert PARAMETERS["prefilter_size"].allowed() == "5..255, odd"
+    assert all(spec.description.endswith(".") and len(spec.description) > 20
+               for spec in PARAMETERS.values())
+
+
+# stereo_image_proc's synchronization and point cloud defaults, and our read-only QoS switch.
+NODE_DEFAULTS = {"approximate_sync": False, "approximate_sync_tolerance_seconds": 0.0,
+                 "queue_size": 5, "use_color": True, "avoid_point_cloud_padding": False,
+                 "use_system_default_qos": False}
+
+
+def test_node_settings_defaults_and_flags():
+    assert dataclasses.asdict(NodeSettings()) == NODE_DEFAULTS
+    assert {s.name: s.default for s in NODE_PARAMETERS} == NODE_DEFAULTS
+    assert [s.name for s in NODE_PARAMETERS if s.rebuilds_synchronizer] == \
+        ["approximate_sync", "approximate_sync_tolerance_seconds", "queue_size"]
+    assert [s.name for s in PARAMETERS.values() if s.read_only] == ["use_system_default_qos"]
+
+
+@pytest.mark.parametrize("name, value, allowed", [
+    ("approximate_sync_tolerance_seconds", 3600.0018, "0.0..3600.0"),
+    ("approximate_sync_tolerance_seconds", -0.001, "0.0..3600.0"),
+    ("queue_size", 0, "1..1000"),
+    ("queue_size", 2.7, "1..1000"),
+])
+def test_node_settings_are_checked_as_strictly_as_matcher_parameters(name, value, allowed):
+    with pytest.raises(ValueError) as error:
+        NodeSettings(**{name: value})
+    assert f"'{name}'" in str(error.value) and repr(value) in str(error.value)
+    assert allowed in str(error.value)
+
+
+def test_parse_parameters_splits_names_and_suggests_close_ones():
+    params, settings = parse_parameters({"disparity_range": 128, "queue_size": 7})
+    assert params.disparity_range == 128 and settings.queue_size == 7
+    assert params.replace(disparity_range=64) == MatcherParams()
+    with pytest.raises(ValueError, match="unknown parameter 'disparity_rang' "
+                                         r"\(did you mean 'disparity_range'\?\)"):
+        parse_parameters({"disparity_rang": 64})
+
+
+def test_shortcut_options_are_opencvs_names():
+    assert {s.option: s.name for s in PARAMETERS.values() if s.option} == {
+        "algorithm": "stereo_algorithm", "num_disparities": "disparity_range",
+        "min_disparity": "min_disparity", "block_size": "correlation_window_size",
+        "uniqueness_ratio": "uniqueness_ratio", "speckle_size": "speckle_size",
+        "speckle_range": "speckle_range", "disp12_max_diff": "disp12_max_diff",
+        "sgbm_mode": "sgbm_mode", "p1": "P1", "p2": "P2"}
+    assert PARAMETERS["stereo_algorithm"].labels == ("bm", "sgbm")

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from stereo_depth_node.core.matching import disparity_step, valid_window
+from stereo_depth_node.core.matching import DenseMatcher
 from stereo_depth_node.core.parameters import MatcherParams
 from stereo_depth_node.core.processor import StereoProcessor
 from stereo_depth_node.core.refinement import fill_holes_background
@@ -20,9 +20,9 @@ def box_scene():
     return layered_scene(width=320, height=240, background_disparity=8, layers=(BOX,), seed=21)
 
 
-def match(scene, params, **kwargs):
+def match(scene, params, outputs=("disparity",)):
     return StereoProcessor(params).process(scene.left, scene.encoding, scene.right,
-                                           scene.encoding, scene.geometry, **kwargs)
+                                           scene.encoding, scene.geometry, outputs)
 
 
 def test_border_matching_estimates_the_left_band(box_scene):
@@ -35,9 +35,9 @@ def test_border_matching_estimates_the_left_band(box_scene):
     accuracy = evaluate(padded[band], truth, threshold=0.5)
     assert accuracy.density > 90.0 and accuracy.bad_kept < 1.0
     assert known.mean() > 0.9
-    window = valid_window(SGBM.replace(border_matching=True), 320, 240)
+    window = DenseMatcher(SGBM.replace(border_matching=True)).valid_window(320, 240)
     assert window.x_offset == 1  # OpenCV's window: min + range + half block - 1, less the pad
-    assert valid_window(SGBM, 320, 240).x_offset == 32 + 2 - 1
+    assert DenseMatcher(SGBM).valid_window(320, 240).x_offset == 32 + 2 - 1
 
 
 def test_border_matching_does_not_pull_the_first_columns_to_zero():
@@ -50,7 +50,7 @@ def test_border_matching_does_not_pull_the_first_columns_to_zero():
     params = SGBM.replace(border_matching=True, lr_check_max_diff=1.0)
     for fill_holes in (False, True):
         disparity = StereoProcessor(params.replace(fill_holes=fill_holes)).process(
-            left, "mono8", right, "mono8", scene.geometry, want_depth=False).disparity
+            left, "mono8", right, "mono8", scene.geometry).disparity
         assert np.nanmin(disparity) > 22.0
     assert np.abs(disparity - 24.0).max() < 1.0  # filled: the background everywhere
 
@@ -91,7 +91,7 @@ def test_hole_filling_rules_by_hand():
 def test_confidence_low_on_a_textureless_wall_high_on_texture():
     scene = layered_scene(width=320, height=240, background_disparity=8,
                           layers=(Layer(140, 60, 260, 180, 20, textureless=True),), seed=4)
-    frame = match(scene, SGBM, want_confidence=True)
+    frame = match(scene, SGBM, ("confidence",))
     wall = frame.confidence[80:160, 170:240]
     textured = frame.confidence[80:160, 40:100]
     assert np.median(wall) < 0.1
@@ -104,9 +104,8 @@ def test_confidence_low_on_a_textureless_wall_high_on_texture():
 def test_min_confidence_removes_pixels_from_all_three_outputs():
     scene = layered_scene(width=320, height=240, background_disparity=8,
                           layers=(Layer(140, 60, 260, 180, 20, textureless=True),), seed=4)
-    kept = match(scene, SGBM.replace(min_confidence=0.5), want_points=True,
-                 want_confidence=True)
-    all_estimates = match(scene, SGBM, want_points=True)
+    kept = match(scene, SGBM.replace(min_confidence=0.5), ("points2", "confidence"))
+    all_estimates = match(scene, SGBM, ("points2",))
     removed = np.isfinite(all_estimates.disparity) & np.isnan(kept.disparity)
     assert removed[80:160, 170:240].mean() > 0.5  # the wall's guesses are gone
     assert np.isnan(kept.depth[removed]).all()
@@ -131,11 +130,11 @@ def test_downsample_keeps_full_resolution_units(factor):
 def test_valid_window_bounds_the_estimates_also_when_downsampled(factor, box_scene):
     # BM (block 15, 64 disparities) fills exactly OpenCV's window, so it is the reference.
     params = MatcherParams(downsample=factor)
-    window = valid_window(params, 320, 240)
+    window = DenseMatcher(params).valid_window(320, 240)
     matched_block = {1: 15, 2: 7, 4: 5}[factor]  # the block shrinks with the image, to >= 5
     assert window.x_offset == factor * (64 // factor + matched_block // 2 - 1)
     assert window.y_offset == factor * (matched_block // 2)
-    disparity = match(box_scene, params, want_depth=False).disparity
+    disparity = match(box_scene, params).disparity
     known_columns = np.flatnonzero(np.isfinite(disparity).any(axis=0))
     known_rows = np.flatnonzero(np.isfinite(disparity).any(axis=1))
     assert known_columns[0] == window.x_offset
@@ -149,11 +148,12 @@ def test_valid_window_bounds_the_estimates_also_when_downsampled(factor, box_sce
 def test_disparity_step_is_the_resolution_of_the_output(factor):
     scene = slanted_scene(width=320, height=240, top_disparity=6.0, bottom_disparity=30.0)
     params = SGBM.replace(disparity_range=64, downsample=factor)
-    disparity = match(scene, params, want_depth=False).disparity
-    steps = disparity[np.isfinite(disparity)] / disparity_step(params)
+    frame = match(scene, params)
+    disparity = frame.disparity
+    steps = disparity[np.isfinite(disparity)] / frame.delta_d
     np.testing.assert_array_equal(steps, np.round(steps))  # whole steps, and no finer:
     assert np.gcd.reduce(np.round(steps).astype(np.int64)) == 1
-    assert disparity_step(params) == factor / 16
+    assert frame.delta_d == DenseMatcher(params).step == factor / 16
 
 
 def test_slanted_plane_is_measured_to_sub_pixel_accuracy():
@@ -175,7 +175,7 @@ def test_downsampled_disparities_stay_inside_the_search_range():
 def test_pixels_removed_by_min_confidence_have_confidence_zero():
     scene = layered_scene(width=320, height=240, background_disparity=8,
                           layers=(Layer(140, 60, 260, 180, 20, textureless=True),), seed=4)
-    frame = match(scene, SGBM.replace(min_confidence=0.5), want_confidence=True)
+    frame = match(scene, SGBM.replace(min_confidence=0.5), ("confidence",))
     assert (frame.confidence[np.isnan(frame.disparity)] == 0).all()
 
 

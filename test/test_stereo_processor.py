@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from stereo_depth_node.core.geometry import StereoGeometry
+from stereo_depth_node.core.matching import ValidWindow
 from stereo_depth_node.core.parameters import MatcherParams
-from stereo_depth_node.core.processor import StereoProcessor, fill_invalid
+from stereo_depth_node.core.processor import StereoFrame, StereoProcessor
 from stereo_depth_node.testing.metrics import evaluate
 from stereo_depth_node.testing.scenes import (
     Layer,
@@ -23,7 +24,7 @@ def scene():
 
 def test_depth_and_points_follow_the_disparity(scene):
     frame = StereoProcessor(PARAMS).process(scene.left, "mono8", scene.right, "mono8",
-                                            scene.geometry, want_points=True, want_rgb=True)
+                                            scene.geometry, ("points2",), color=True)
     center = (120, 160)
     box = (slice(100, 140), slice(140, 180))
     assert np.median(frame.disparity[box]) == pytest.approx(20.0, abs=1 / 16)
@@ -39,7 +40,7 @@ def test_depth_and_points_follow_the_disparity(scene):
 
 def test_only_requested_outputs_are_computed(scene):
     frame = StereoProcessor(PARAMS).process(scene.left, "mono8", scene.right, "mono8",
-                                            scene.geometry, want_depth=False)
+                                            scene.geometry)
     assert frame.depth is None and frame.points is None and frame.rgb is None
 
 
@@ -48,12 +49,13 @@ def test_verged_rig_shifts_disparity_and_bounds(scene):
                                                  cx_right=160.0)
     geometry = StereoGeometry.from_calibrations(left_cal, right_cal)
     processor = StereoProcessor(PARAMS)
-    frame = processor.process(scene.left, "mono8", scene.right, "mono8", geometry)
+    frame = processor.process(scene.left, "mono8", scene.right, "mono8", geometry, ("depth",))
     # x_l - x_r = 20 px on the box; d = 20 - (150 - 160) = 30 px; Z = 400 * 0.1 / 30
     box = (slice(100, 140), slice(140, 180))
     assert np.median(frame.disparity[box]) == pytest.approx(30.0, abs=1 / 16)
     assert np.median(frame.depth[box]) == pytest.approx(40.0 / 30.0, rel=3e-3)
-    assert processor.disparity_bounds(geometry) == (10.0, 41.0)
+    assert (frame.min_disparity, frame.max_disparity) == (10.0, 41.0)
+    np.testing.assert_array_equal(frame.matcher_disparity(), frame.disparity - 10.0)
 
 
 def test_set_params_changes_the_result(scene):
@@ -102,8 +104,11 @@ def test_bad_pairs_are_rejected(scene, right_encoding, right_shape, camera_size,
         StereoProcessor(PARAMS).process(scene.left, "mono8", right, right_encoding, geometry)
 
 
-def test_fill_invalid_marks_below_min():
-    filled = fill_invalid(np.array([[np.nan, 5.0]], np.float32), 31.0)
+def test_invalid_pixels_are_marked_below_min_disparity():
+    geometry = StereoGeometry(2, 1, fx=1.0, fy=1.0, cx=0.0, cy=0.0, cx_right=0.0, baseline=1.0)
+    frame = StereoFrame(np.array([[np.nan, 5.0]], np.float32), geometry, (31, 94), 1 / 16,
+                        ValidWindow(0, 0, 2, 1))
+    filled = frame.disparity_with_invalid_marked()
     assert filled.tolist() == [[30.0, 5.0]]
     assert filled.dtype == np.float32
 
@@ -111,8 +116,9 @@ def test_fill_invalid_marks_below_min():
 def test_motorcycle_through_the_pipeline():
     scene = motorcycle()
     geometry = scene.geometry
-    frame = StereoProcessor().process(scene.left, "rgb8", scene.right, "rgb8", geometry)
-    truth = scene.ground_truth - np.float32(geometry.cx_offset)
+    frame = StereoProcessor().process(scene.left, "rgb8", scene.right, "rgb8", geometry,
+                                      ("depth",))
+    truth = geometry.published_disparity(scene.ground_truth)
     accuracy = evaluate(frame.disparity, truth, threshold=2.0)
     assert accuracy.bad < 30.0 and accuracy.density > 75.0
     # depth agrees with the ground truth's depth where both are known and the match is good

@@ -165,60 +165,71 @@ def upsample_disparity(disparity: np.ndarray, factor: int, shape: tuple[int, int
     return enlarged * np.float32(factor)
 
 
-def disparity_step(params: MatcherParams) -> float:
-    """Resolution of the disparities, pixels (``DisparityImage.delta_d``).
-
-    OpenCV's 1/16 px at the matched scale: ``downsample / 16`` at full resolution.
-    """
-    return DISPARITY_STEP * params.downsample
-
-
-def valid_window(params: MatcherParams, width: int, height: int) -> ValidWindow:
-    """Window of potentially valid disparities for an image of ``width`` x ``height``.
-
-    Outside it the matcher has no full block or no full search range, so it
-    never produces an estimate there. This is OpenCV's window (its left edge is
-    ``min_disparity + disparity_range + block // 2 - 1``); with ``border_matching``
-    the images are padded by the search range, which moves that edge left by
-    the padding, to ``block // 2 - 1``. With ``downsample`` above 1 the window
-    is OpenCV's for the reduced images and parameters, scaled back to full
-    resolution (and clipped to the image). The window is exact for StereoBM;
-    StereoSGBM also gives estimates in the band outside it, as with
-    ``stereo_image_proc``, which reports the same window.
-    """
-    factor = params.downsample
-    scaled = downsampled_params(params)
-    matched_width, matched_height = max(width // factor, 1), max(height // factor, 1)
-    pad = search_pad(scaled) if params.border_matching else 0
-    roi = (0, 0, matched_width + pad, matched_height)
-    x, y, w, h = (int(v) for v in cv2.getValidDisparityROI(
-        roi, roi, scaled.min_disparity, scaled.disparity_range, scaled.correlation_window_size))
-    left, right = max(x - pad, 0), max(x + w - pad, 0)
-    left, right, top, bottom = (min(v * factor, limit) for v, limit in
-                                ((left, width), (right, width), (y, height), (y + h, height)))
-    return ValidWindow(left, top, max(right - left, 0), max(bottom - top, 0))
-
-
 class DenseMatcher:
     """Runs the configured matching: padding, downsampling and the optional right view.
+
+    Knows what the matching means for the output, computed once per parameter
+    set (and image size): the disparities searched, their resolution and the
+    window where estimates can exist.
 
     Parameters
     ----------
     params : MatcherParams
         Full-resolution parameters; ``downsample`` selects the matching scale,
         ``border_matching`` the padding, ``needs_right_view`` the right view.
+
+    Attributes
+    ----------
+    search : tuple of int
+        ``(lowest, highest)`` matcher disparity ``x_l - x_r`` searched, pixels:
+        ``min_disparity .. min_disparity + disparity_range - 1``.
+    step : float
+        Resolution of the disparities, pixels (``DisparityImage.delta_d``):
+        OpenCV's 1/16 px at the matched scale, ``downsample / 16`` at full resolution.
     """
 
     def __init__(self, params: MatcherParams) -> None:
         self.params = params
-        self._scaled = downsampled_params(params)
-        self._matcher = create_matcher(self._scaled)
-        self._pad = search_pad(self._scaled) if params.border_matching else 0
+        self.search = (params.min_disparity, params.min_disparity + params.disparity_range - 1)
+        self.step = DISPARITY_STEP * params.downsample
+        self._reduced = downsampled_params(params)
+        self._matcher = create_matcher(self._reduced)
+        self._pad = search_pad(self._reduced) if params.border_matching else 0
+        self._windows: dict[tuple[int, int], ValidWindow] = {}
+
+    def valid_window(self, width: int, height: int) -> ValidWindow:
+        """Window of potentially valid disparities for an image of ``width`` x ``height``.
+
+        Outside it the matcher has no full block or no full search range, so it
+        never produces an estimate there. This is OpenCV's window (its left edge
+        is ``min_disparity + disparity_range + block // 2 - 1``); with
+        ``border_matching`` the images are padded by the search range, which
+        moves that edge left by the padding, to ``block // 2 - 1``. With
+        ``downsample`` above 1 the window is OpenCV's for the reduced images and
+        parameters, scaled back to full resolution (and clipped to the image).
+        The window is exact for StereoBM; StereoSGBM also gives estimates in the
+        band outside it, as with ``stereo_image_proc``, which reports the same window.
+        """
+        size = (width, height)
+        if size not in self._windows:
+            self._windows[size] = self._window_at_full_size(width, height)
+        return self._windows[size]
+
+    def _window_at_full_size(self, width: int, height: int) -> ValidWindow:
+        factor, reduced, pad = self.params.downsample, self._reduced, self._pad
+        roi = (0, 0, max(width // factor, 1) + pad, max(height // factor, 1))
+        x, y, w, h = (int(v) for v in cv2.getValidDisparityROI(
+            roi, roi, reduced.min_disparity, reduced.disparity_range,
+            reduced.correlation_window_size))
+        left, right = max(x - pad, 0), max(x + w - pad, 0)
+        left, right, top, bottom = (min(v * factor, limit) for v, limit in
+                                    ((left, width), (right, width), (y, height), (y + h, height)))
+        return ValidWindow(left, top, max(right - left, 0), max(bottom - top, 0))
 
     def match(self, left: np.ndarray, right: np.ndarray, want_right: bool = False) -> MatchedPair:
         """Match grey uint8 images of shape ``(H, W)``; see :class:`MatchedPair`."""
         factor = self.params.downsample
-        shape = left.shape
+        shape = (left.shape[0], left.shape[1])
         if factor > 1:
             size = (max(shape[1] // factor, 1), max(shape[0] // factor, 1))
             left, right = (cv2.resize(image, size, interpolation=cv2.INTER_AREA)
@@ -226,18 +237,18 @@ class DenseMatcher:
         disparity = match_view(self._matcher, left, right, self._pad)
         # The right view is always padded: unpadded, its own border band (the left
         # image's right edge) would have no estimate and fail every left pixel there.
-        right_disparity = right_view(self._matcher, left, right, search_pad(self._scaled)) \
+        right_disparity = right_view(self._matcher, left, right, search_pad(self._reduced)) \
             if want_right else None
         if factor > 1:
             # The reduced search is rounded outwards; keep only the range asked for.
-            low = self.params.min_disparity
-            high = low + self.params.disparity_range - 1
-            disparity, right_disparity = (
-                None if d is None else _within(upsample_disparity(d, factor, shape), low, high)
-                for d in (disparity, right_disparity))
+            disparity = self._within_search(upsample_disparity(disparity, factor, shape))
+            if right_disparity is not None:
+                right_disparity = self._within_search(
+                    upsample_disparity(right_disparity, factor, shape))
         return MatchedPair(disparity, right_disparity)
 
-
-def _within(disparity: np.ndarray, low: float, high: float) -> np.ndarray:
-    disparity[(disparity < low) | (disparity > high)] = np.nan
-    return disparity
+    def _within_search(self, disparity: np.ndarray) -> np.ndarray:
+        """``disparity`` with values outside :attr:`search` set to NaN (in place)."""
+        low, high = self.search
+        disparity[(disparity < low) | (disparity > high)] = np.nan
+        return disparity

@@ -1,22 +1,32 @@
-"""Block-matching parameters: names, defaults and ranges of ``stereo_image_proc``.
+"""Every parameter of the node, defined once: name, type, default, range, meaning and flags.
 
-Two tables are the single source of truth: :data:`PARAMETER_SPECS` for the
-matcher and :data:`NODE_PARAMETER_SPECS` for synchronization and the cloud
-layout. The core validates a :class:`MatcherParams` against the first, the
-node declares its ROS parameters (with descriptors) from both, and the
-command-line tools check the node's YAML files and ``--set`` values with them.
+Two frozen dataclasses hold them: :class:`MatcherParams` (matching and the
+depth-quality stages) and :class:`NodeSettings` (synchronization, cloud layout,
+QoS). Each field is declared with :func:`parameter`; the field gives the name,
+type and default, :func:`parameter` the rest. :data:`MATCHER_PARAMETERS` and
+:data:`NODE_PARAMETERS` are derived from the fields, and from them follow the
+validation of both classes, the node's ROS parameter descriptors, the offline
+tools' options and checks, and the test of the README's tables. Names and
+defaults are those of ``stereo_image_proc``; every stage beyond it is off by
+default, so the defaults stay a drop-in.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar, Self
 
 ALGORITHM_BM = 0
 ALGORITHM_SGBM = 1
+
+ParameterValue = int | float | bool
+
+_SPEC = "parameter"  # key of the field metadata that :func:`parameter` fills
 
 
 @dataclass(frozen=True)
@@ -40,16 +50,28 @@ class ParameterSpec:
         One line shown by ``ros2 param describe``.
     choices : tuple of int, optional
         For ``int`` parameters whose allowed values are not evenly spaced.
+    read_only : bool
+        Read once, at start-up; the node refuses changes while it runs.
+    rebuilds_synchronizer : bool
+        A change takes effect through a new synchronizer (queued messages are dropped).
+    option : str, optional
+        The offline tools' command-line shortcut (``--option``), OpenCV's name.
+    labels : tuple of str
+        Command-line names of the values ``0, 1, ...`` (e.g. ``bm``, ``sgbm``).
     """
 
     name: str
     type: type
-    default: int | float | bool
+    default: ParameterValue
     minimum: int | float
     maximum: int | float
     step: int
     description: str
     choices: tuple[int, ...] | None = None
+    read_only: bool = False
+    rebuilds_synchronizer: bool = False
+    option: str | None = None
+    labels: tuple[str, ...] = ()
 
     def allowed(self) -> str:
         """Human-readable description of the allowed values."""
@@ -65,133 +87,170 @@ class ParameterSpec:
                 text += f", a multiple of {self.step}"
         return text
 
+    def check(self, value: Any) -> ParameterValue:
+        """``value`` converted to this parameter's type.
 
-PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
-    ParameterSpec("stereo_algorithm", int, ALGORITHM_BM, 0, 1, 1,
-                  "Stereo matcher: 0 = block matching (StereoBM), 1 = semi-global (StereoSGBM)."),
-    ParameterSpec("prefilter_size", int, 9, 5, 255, 2,
-                  "Normalization window size of the BM pre-filter, pixels (odd)."),
-    ParameterSpec("prefilter_cap", int, 31, 1, 63, 1,
-                  "Bound on normalized pixel values before matching."),
-    ParameterSpec("correlation_window_size", int, 15, 5, 255, 2,
-                  "Matching block size, pixels (odd)."),
-    ParameterSpec("min_disparity", int, 0, -2048, 2048, 1,
-                  "Smallest disparity searched, pixels."),
-    # stereo_image_proc allows 32..4096; 16, OpenCV's smallest search, is accepted as well
-    # (the OpenCV tutorial's numDisparities).
-    ParameterSpec("disparity_range", int, 64, 16, 4096, 16,
-                  "Number of disparities searched, pixels (a multiple of 16)."),
-    ParameterSpec("texture_threshold", int, 10, 0, 10000, 1,
-                  "BM: minimum texture in the block for a match to count."),
-    ParameterSpec("speckle_size", int, 100, 0, 1000, 1,
-                  "Largest connected region, pixels, removed as a speckle (0 disables)."),
-    ParameterSpec("speckle_range", int, 4, 0, 31, 1,
-                  "Largest disparity variation, pixels, inside one connected region."),
-    ParameterSpec("disp12_max_diff", int, 0, 0, 128, 1,
-                  "Largest left-right disparity difference, pixels, kept by the matcher's check "
-                  "(0 disables)."),
-    ParameterSpec("sgbm_mode", int, 0, 0, 3, 1,
-                  "SGBM mode: 0 = SGBM (5 paths), 1 = HH (8 paths), 2 = SGBM_3WAY, 3 = HH4."),
-    ParameterSpec("uniqueness_ratio", float, 15.0, 0.0, 100.0, 0,
-                  "Margin, percent, by which the best match must beat the second best."),
-    ParameterSpec("P1", float, 200.0, 0.0, 4000.0, 0,
-                  "SGBM penalty for a disparity change of 1 between neighbours."),
-    ParameterSpec("P2", float, 400.0, 0.0, 4000.0, 0,
-                  "SGBM penalty for a disparity change of more than 1 between neighbours "
-                  "(must exceed P1)."),
-    # Beyond stereo_image_proc: every stage is off by default, so the defaults stay drop-in.
-    ParameterSpec("border_matching", bool, False, False, True, 0,
-                  "Match on images padded by the search range, so the left border band "
-                  "(columns below min_disparity + disparity_range) gets estimates."),
-    ParameterSpec("lr_check_max_diff", float, 0.0, 0.0, 64.0, 0,
-                  "Left-right consistency: drop pixels whose right-view disparity differs by "
-                  "more than this, pixels (occlusions, mismatches); 0 disables."),
-    ParameterSpec("fill_holes", bool, False, False, True, 0,
-                  "Fill pixels without an estimate along each row from the farther (smaller "
-                  "disparity) neighbour, for dense output."),
-    ParameterSpec("min_confidence", float, 0.0, 0.0, 1.0, 0,
-                  "Drop pixels whose confidence (0..1) is below this; 0 keeps all."),
-    ParameterSpec("downsample", int, 1, 1, 4, 1,
-                  "Match at 1/downsample resolution and scale the disparity back to full "
-                  "resolution.", choices=(1, 2, 4)),
-)
-
-SPECS_BY_NAME: dict[str, ParameterSpec] = {spec.name: spec for spec in PARAMETER_SPECS}
-
-# The node's other parameters (names and defaults of stereo_image_proc).
-NODE_PARAMETER_SPECS: tuple[ParameterSpec, ...] = (
-    ParameterSpec("approximate_sync", bool, False, False, True, 0,
-                  "Pair inputs whose stamps differ (true) or only identical stamps (false)."),
-    ParameterSpec("approximate_sync_tolerance_seconds", float, 0.0, 0.0, 3600.0, 0,
-                  "Largest stamp spread, seconds, of an approximately synchronized set "
-                  "(0 = no limit)."),
-    ParameterSpec("queue_size", int, 5, 1, 1000, 1,
-                  "Messages per input kept while waiting for a synchronized set."),
-    ParameterSpec("use_color", bool, True, False, True, 0,
-                  "Add the left image's colour to points2 as an rgb field."),
-    ParameterSpec("avoid_point_cloud_padding", bool, False, False, True, 0,
-                  "Pack points2 without padding (point_step 16 with colour, 12 without)."),
-    ParameterSpec("use_system_default_qos", bool, False, False, True, 0,
-                  "Subscribe with the middleware's default QoS instead of sensor data QoS "
-                  "(best effort); read at start-up."),
-)
-NODE_SPECS_BY_NAME: dict[str, ParameterSpec] = {spec.name: spec for spec in NODE_PARAMETER_SPECS}
+        Raises
+        ------
+        ValueError
+            A value of the wrong kind or outside what is allowed, naming the
+            parameter, the value and what is allowed.
+        """
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise ValueError(f"parameter '{self.name}' = {value!r} must be true or false")
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(
+                f"parameter '{self.name}' = {value!r} must be a number in {self.allowed()}")
+        if self.type is int:
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(
+                    f"parameter '{self.name}' = {value!r} must be an integer in {self.allowed()}")
+            value = int(value)
+        else:
+            value = float(value)
+        in_range = self.minimum <= value <= self.maximum
+        on_step = self.step <= 1 or (value - self.minimum) % self.step == 0
+        if self.choices is not None:
+            in_range = value in self.choices
+        if not (in_range and on_step):
+            raise ValueError(
+                f"parameter '{self.name}' = {value!r} is not allowed: {self.allowed()}")
+        return value
 
 
-def node_values(values: Mapping[str, Any]) -> dict[str, int | float | bool]:
-    """Every node (not matcher) parameter: the checked value from ``values``, else the default.
+def parameter(default: ParameterValue, minimum: int | float | None = None,
+              maximum: int | float | None = None, step: int = 0, *, description: str,
+              choices: tuple[int, ...] | None = None, read_only: bool = False,
+              rebuilds_synchronizer: bool = False, option: str | None = None,
+              labels: tuple[str, ...] = ()) -> Any:
+    """A dataclass field that declares one parameter; see :class:`ParameterSpec`.
 
-    Raises
-    ------
-    ValueError
-        A name that is neither a matcher nor a node parameter (with the closest
-        names), or a value outside what the parameter allows.
+    The field's name and annotation give the parameter's name and type, and
+    ``default`` its default. Booleans need no bounds.
     """
-    unknown = sorted(set(values) - set(SPECS_BY_NAME) - set(NODE_SPECS_BY_NAME))
-    if unknown:
-        known = [*SPECS_BY_NAME, *NODE_SPECS_BY_NAME]
-        hints = [f"'{name}'" + "".join(f" (did you mean '{close}'?)"
-                                       for close in difflib.get_close_matches(name, known, 1))
-                 for name in unknown]
-        raise ValueError(f"unknown parameter {', '.join(hints)}; the parameters are "
-                         f"{', '.join(known)}")
-    return {spec.name: _checked(spec, values.get(spec.name, spec.default))
-            for spec in NODE_PARAMETER_SPECS}
+    if isinstance(default, bool):
+        minimum, maximum = False, True
+    if minimum is None or maximum is None:
+        raise TypeError("a number parameter needs a minimum and a maximum")
+    rest = {"minimum": minimum, "maximum": maximum, "step": step, "description": description,
+            "choices": choices, "read_only": read_only,
+            "rebuilds_synchronizer": rebuilds_synchronizer, "option": option,
+            "labels": labels}
+    return dataclasses.field(default=default, metadata={_SPEC: rest})
+
+
+@functools.cache
+def _specs_of(cls: type) -> tuple[ParameterSpec, ...]:
+    hints = typing.get_type_hints(cls)
+    return tuple(ParameterSpec(field.name, hints[field.name], field.default,
+                               **field.metadata[_SPEC])
+                 for field in dataclasses.fields(cls))
+
+
+class ParameterSet:
+    """Validation and construction shared by :class:`MatcherParams` and :class:`NodeSettings`.
+
+    Construction checks every field against its spec (converting ints given
+    for floats and whole floats given for ints) and raises :class:`ValueError`
+    naming the parameter, its value and what is allowed.
+    """
+
+    KIND: ClassVar[str]
+
+    def __post_init__(self) -> None:
+        for spec in self.specs():
+            object.__setattr__(self, spec.name, spec.check(getattr(self, spec.name)))
+
+    @classmethod
+    def specs(cls) -> tuple[ParameterSpec, ...]:
+        """The specs of this set's parameters, in declaration order."""
+        return _specs_of(cls)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Self:
+        """Build from a name → value mapping, ignoring names that belong to no parameter here."""
+        names = {spec.name for spec in cls.specs()}
+        return cls(**{name: value for name, value in values.items() if name in names})
+
+    def replace(self, **changes: Any) -> Self:
+        """Return a validated copy with some parameters changed."""
+        unknown = sorted(set(changes) - {spec.name for spec in self.specs()})
+        if unknown:
+            raise ValueError(f"unknown {self.KIND} parameter(s): {', '.join(unknown)}")
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
 
 @dataclass(frozen=True)
-class MatcherParams:
-    """A complete, validated set of block-matching parameters.
+class MatcherParams(ParameterSet):
+    """A complete, validated set of matching and depth-quality parameters."""
 
-    Field names and defaults are those of ``stereo_image_proc``; see
-    :data:`PARAMETER_SPECS` for units and ranges. Construction validates every
-    field and raises :class:`ValueError` naming the parameter, its value and
-    what is allowed.
-    """
+    KIND: ClassVar[str] = "matcher"
 
-    stereo_algorithm: int = ALGORITHM_BM
-    prefilter_size: int = 9
-    prefilter_cap: int = 31
-    correlation_window_size: int = 15
-    min_disparity: int = 0
-    disparity_range: int = 64
-    texture_threshold: int = 10
-    speckle_size: int = 100
-    speckle_range: int = 4
-    disp12_max_diff: int = 0
-    sgbm_mode: int = 0
-    uniqueness_ratio: float = 15.0
-    P1: float = 200.0
-    P2: float = 400.0
-    border_matching: bool = False
-    lr_check_max_diff: float = 0.0
-    fill_holes: bool = False
-    min_confidence: float = 0.0
-    downsample: int = 1
+    stereo_algorithm: int = parameter(
+        ALGORITHM_BM, 0, 1, 1, option="algorithm", labels=("bm", "sgbm"),
+        description="Stereo matcher: 0 = block matching (StereoBM), 1 = semi-global "
+                    "(StereoSGBM).")
+    prefilter_size: int = parameter(
+        9, 5, 255, 2, description="Normalization window size of the BM pre-filter, pixels (odd).")
+    prefilter_cap: int = parameter(
+        31, 1, 63, 1, description="Bound on normalized pixel values before matching.")
+    correlation_window_size: int = parameter(
+        15, 5, 255, 2, option="block_size", description="Matching block size, pixels (odd).")
+    min_disparity: int = parameter(
+        0, -2048, 2048, 1, option="min_disparity",
+        description="Smallest disparity searched, pixels.")
+    # stereo_image_proc allows 32..4096; 16, OpenCV's smallest search, is accepted as well
+    # (the OpenCV tutorial's numDisparities).
+    disparity_range: int = parameter(
+        64, 16, 4096, 16, option="num_disparities",
+        description="Number of disparities searched, pixels (a multiple of 16).")
+    texture_threshold: int = parameter(
+        10, 0, 10000, 1, description="BM: minimum texture in the block for a match to count.")
+    speckle_size: int = parameter(
+        100, 0, 1000, 1, option="speckle_size",
+        description="Largest connected region, pixels, removed as a speckle (0 disables).")
+    speckle_range: int = parameter(
+        4, 0, 31, 1, option="speckle_range",
+        description="Largest disparity variation, pixels, inside one connected region.")
+    disp12_max_diff: int = parameter(
+        0, 0, 128, 1, option="disp12_max_diff",
+        description="Largest left-right disparity difference, pixels, kept by the matcher's "
+                    "check (0 disables).")
+    sgbm_mode: int = parameter(
+        0, 0, 3, 1, option="sgbm_mode",
+        description="SGBM mode: 0 = SGBM (5 paths), 1 = HH (8 paths), 2 = SGBM_3WAY, 3 = HH4.")
+    uniqueness_ratio: float = parameter(
+        15.0, 0.0, 100.0, option="uniqueness_ratio",
+        description="Margin, percent, by which the best match must beat the second best.")
+    P1: float = parameter(
+        200.0, 0.0, 4000.0, option="p1",
+        description="SGBM penalty for a disparity change of 1 between neighbours.")
+    P2: float = parameter(
+        400.0, 0.0, 4000.0, option="p2",
+        description="SGBM penalty for a disparity change of more than 1 between neighbours "
+                    "(must exceed P1).")
+    border_matching: bool = parameter(
+        False, description="Match on images padded by the search range, so the left border "
+                           "band (columns below min_disparity + disparity_range) gets estimates.")
+    lr_check_max_diff: float = parameter(
+        0.0, 0.0, 64.0, description="Left-right consistency: drop pixels whose right-view "
+                                    "disparity differs by more than this, pixels (occlusions, "
+                                    "mismatches); 0 disables.")
+    fill_holes: bool = parameter(
+        False, description="Fill pixels without an estimate along each row from the farther "
+                           "(smaller disparity) neighbour, for dense output.")
+    min_confidence: float = parameter(
+        0.0, 0.0, 1.0, description="Drop pixels whose confidence (0..1) is below this; "
+                                   "0 keeps all.")
+    downsample: int = parameter(
+        1, 1, 4, 1, choices=(1, 2, 4),
+        description="Match at 1/downsample resolution and scale the disparity back to full "
+                    "resolution.")
 
     def __post_init__(self) -> None:
-        for spec in PARAMETER_SPECS:
-            object.__setattr__(self, spec.name, _checked(spec, getattr(self, spec.name)))
+        super().__post_init__()
         if self.min_disparity < -2047 or self.min_disparity + self.disparity_range > 2048:
             raise ValueError(
                 f"'min_disparity' = {self.min_disparity} with 'disparity_range' = "
@@ -201,53 +260,61 @@ class MatcherParams:
         if not self.P2 > self.P1:
             raise ValueError(
                 f"parameter 'P2' = {self.P2} must be greater than 'P1' = {self.P1} "
-                "(SGBM penalties)"
-            )
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> "MatcherParams":
-        """Build from a name → value mapping, ignoring names that are not matcher parameters."""
-        return cls(**{k: v for k, v in values.items() if k in SPECS_BY_NAME})
-
-    def replace(self, **changes: Any) -> "MatcherParams":
-        """Return a validated copy with some parameters changed."""
-        unknown = sorted(set(changes) - set(SPECS_BY_NAME))
-        if unknown:
-            raise ValueError(f"unknown matcher parameter(s): {', '.join(unknown)}")
-        return dataclasses.replace(self, **changes)
+                "(SGBM penalties)")
 
     @property
     def needs_right_view(self) -> bool:
         """Whether a right-view disparity is needed (left-right check or confidence)."""
         return self.lr_check_max_diff > 0 or self.min_confidence > 0
 
-    def as_dict(self) -> dict[str, int | float | bool]:
-        """Name → value for every parameter."""
-        return dataclasses.asdict(self)
+
+@dataclass(frozen=True)
+class NodeSettings(ParameterSet):
+    """The node's other parameters: synchronization, the cloud's layout, input QoS."""
+
+    KIND: ClassVar[str] = "node"
+
+    approximate_sync: bool = parameter(
+        False, rebuilds_synchronizer=True,
+        description="Pair inputs whose stamps differ (true) or only identical stamps (false).")
+    approximate_sync_tolerance_seconds: float = parameter(
+        0.0, 0.0, 3600.0, rebuilds_synchronizer=True,
+        description="Largest stamp spread, seconds, of an approximately synchronized set "
+                    "(0 = no limit).")
+    queue_size: int = parameter(
+        5, 1, 1000, 1, rebuilds_synchronizer=True,
+        description="Messages per input kept while waiting for a synchronized set.")
+    use_color: bool = parameter(
+        True, description="Add the left image's colour to points2 as an rgb field.")
+    avoid_point_cloud_padding: bool = parameter(
+        False, description="Pack points2 without padding (point_step 16 with colour, 12 "
+                           "without).")
+    use_system_default_qos: bool = parameter(
+        False, read_only=True,
+        description="Subscribe with the middleware's default QoS instead of sensor data QoS "
+                    "(best effort); read at start-up.")
 
 
-def _checked(spec: ParameterSpec, value: Any) -> int | float | bool:
-    """Return ``value`` converted to the spec's type, or raise ValueError."""
-    if spec.type is bool:
-        if not isinstance(value, bool):
-            raise ValueError(f"parameter '{spec.name}' = {value!r} must be true or false")
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(
-            f"parameter '{spec.name}' = {value!r} must be a number in {spec.allowed()}"
-        )
-    if spec.type is int:
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError(
-                f"parameter '{spec.name}' = {value!r} must be an integer in {spec.allowed()}"
-            )
-        value = int(value)
-    else:
-        value = float(value)
-    in_range = spec.minimum <= value <= spec.maximum
-    on_step = spec.step <= 1 or (value - spec.minimum) % spec.step == 0
-    if spec.choices is not None:
-        in_range = value in spec.choices
-    if not (in_range and on_step):
-        raise ValueError(f"parameter '{spec.name}' = {value!r} is not allowed: {spec.allowed()}")
-    return value
+MATCHER_PARAMETERS = MatcherParams.specs()
+NODE_PARAMETERS = NodeSettings.specs()
+PARAMETERS: dict[str, ParameterSpec] = {
+    spec.name: spec for spec in (*MATCHER_PARAMETERS, *NODE_PARAMETERS)}
+
+
+def parse_parameters(values: Mapping[str, Any]) -> tuple[MatcherParams, NodeSettings]:
+    """Both parameter sets from a name → value mapping (defaults for what it lacks).
+
+    Raises
+    ------
+    ValueError
+        A name that is no parameter of the node (with the closest names), or a
+        value outside what its parameter allows.
+    """
+    unknown = sorted(set(values) - set(PARAMETERS))
+    if unknown:
+        hints = [f"'{name}'" + "".join(f" (did you mean '{close}'?)"
+                                       for close in difflib.get_close_matches(name, PARAMETERS, 1))
+                 for name in unknown]
+        raise ValueError(f"unknown parameter {', '.join(hints)}; the parameters are "
+                         f"{', '.join(PARAMETERS)}")
+    return MatcherParams.from_mapping(values), NodeSettings.from_mapping(values)

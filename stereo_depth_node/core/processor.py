@@ -6,25 +6,38 @@ through :class:`StereoProcessor`, so they produce identical results.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
 
 from stereo_depth_node.core.geometry import StereoGeometry
 from stereo_depth_node.core.image_encoding import to_mono8, to_rgb8
-from stereo_depth_node.core.matching import DenseMatcher
+from stereo_depth_node.core.matching import DenseMatcher, ValidWindow
 from stereo_depth_node.core.parameters import MatcherParams
 from stereo_depth_node.core.refinement import confidence, fill_holes_background, lr_check
+
+# What a frame can hold besides the disparity (the node's output topics have these names).
+DISPARITY, DEPTH, POINTS, CONFIDENCE = "disparity", "depth", "points2", "confidence"
+OUTPUTS = (DISPARITY, DEPTH, POINTS, CONFIDENCE)
 
 
 @dataclass(frozen=True)
 class StereoFrame:
-    """Outputs for one stereo pair; all arrays share the left image's ``(H, W)``.
+    """Outputs for one stereo pair and what they mean; arrays share the left image's ``(H, W)``.
 
     Attributes
     ----------
     disparity : numpy.ndarray
         Float32, pixels, ``d = x_l - x_r - (cx_l - cx_r)``; NaN where unknown.
+    geometry : StereoGeometry
+        The calibration the frame was computed with.
+    search : tuple of int
+        ``(lowest, highest)`` matcher disparity ``x_l - x_r`` searched, pixels.
+    delta_d : float
+        Resolution of the disparities, pixels.
+    valid_window : ValidWindow
+        Where the matcher can produce estimates, pixels.
     depth : numpy.ndarray or None
         Float32, metres, ``Z = f T / d``; NaN where unknown.
     points : numpy.ndarray or None
@@ -32,15 +45,43 @@ class StereoFrame:
     rgb : numpy.ndarray or None
         Shape ``(H, W, 3)``, uint8, the left image in R, G, B order.
     confidence : numpy.ndarray or None
-        Float32 in 0..1 (see ``consistency.confidence``); 0 where there is no
+        Float32 in 0..1 (see ``refinement.confidence``); 0 where there is no
         estimate and where holes were filled.
     """
 
     disparity: np.ndarray
+    geometry: StereoGeometry
+    search: tuple[int, int]
+    delta_d: float
+    valid_window: ValidWindow
     depth: np.ndarray | None = None
     points: np.ndarray | None = None
     rgb: np.ndarray | None = None
     confidence: np.ndarray | None = None
+
+    @property
+    def min_disparity(self) -> float:
+        """Smallest disparity searched, in the units of :attr:`disparity` (shifted by cx)."""
+        return self.search[0] - self.geometry.cx_offset
+
+    @property
+    def max_disparity(self) -> float:
+        """Largest disparity searched, in the units of :attr:`disparity` (shifted by cx)."""
+        return self.search[1] - self.geometry.cx_offset
+
+    def matcher_disparity(self) -> np.ndarray:
+        """The disparity as the matcher measures it, ``x_l - x_r``: float32, NaN where unknown."""
+        return self.disparity + np.float32(self.geometry.cx_offset)
+
+    def disparity_with_invalid_marked(self) -> np.ndarray:
+        """The disparity with unknown pixels set to ``min_disparity - 1``.
+
+        ``stereo_msgs/DisparityImage`` marks invalid pixels as any value below
+        ``min_disparity``; this is the value ``stereo_image_proc`` writes for a
+        parallel rig. Returns a new float32 array.
+        """
+        return np.where(np.isnan(self.disparity), np.float32(self.min_disparity - 1.0),
+                        self.disparity).astype(np.float32, copy=False)
 
 
 class StereoProcessor:
@@ -67,10 +108,9 @@ class StereoProcessor:
         self._params = params
 
     def process(self, left: np.ndarray, left_encoding: str, right: np.ndarray,
-                right_encoding: str, geometry: StereoGeometry, *, want_depth: bool = True,
-                want_points: bool = False, want_rgb: bool = False,
-                want_confidence: bool = False) -> StereoFrame:
-        """Match one rectified pair and derive what is asked for.
+                right_encoding: str, geometry: StereoGeometry,
+                outputs: Collection[str] = (DISPARITY,), color: bool = False) -> StereoFrame:
+        """Match one rectified pair and derive the ``outputs`` asked for.
 
         Parameters
         ----------
@@ -81,36 +121,34 @@ class StereoProcessor:
             Their ROS encodings; must be equal.
         geometry : StereoGeometry
             Calibration of the pair; its size must equal the images'.
-        want_depth, want_points, want_rgb, want_confidence : bool
-            Which optional outputs to compute (points imply depth).
+        outputs : collection of str
+            Names from :data:`OUTPUTS`: the disparity is always computed, depth
+            for ``depth`` and ``points2``, points for ``points2``.
+        color : bool
+            With ``points2``, also the left image's colours (:attr:`StereoFrame.rgb`).
 
         Raises
         ------
         ValueError
-            Mismatched sizes or encodings, or an encoding that cannot be matched.
+            Mismatched sizes or encodings, an encoding that cannot be matched, or
+            an unknown output name.
         """
-        if left_encoding != right_encoding:
-            raise ValueError(
-                f"left image is {left_encoding} but right is {right_encoding}; "
-                "both images of a pair must have the same encoding"
-            )
-        if left.shape[:2] != right.shape[:2]:
-            raise ValueError(
-                f"left image is {left.shape[1]}x{left.shape[0]} but right is "
-                f"{right.shape[1]}x{right.shape[0]}"
-            )
-        if left.shape[:2] != (geometry.height, geometry.width):
-            raise ValueError(
-                f"images are {left.shape[1]}x{left.shape[0]} but camera_info says "
-                f"{geometry.width}x{geometry.height}"
-            )
-        matched, conf = self._match(to_mono8(left, left_encoding),
-                                    to_mono8(right, right_encoding), want_confidence)
+        unknown = sorted(set(outputs) - set(OUTPUTS))
+        if unknown:
+            raise ValueError(f"unknown output(s) {', '.join(unknown)}; known: {', '.join(OUTPUTS)}")
+        _check_pair(left, left_encoding, right, right_encoding, geometry)
+        grey_left = to_mono8(left, left_encoding)
+        matched, confidence_map = self._match(grey_left, to_mono8(right, right_encoding),
+                                              CONFIDENCE in outputs)
         disparity = geometry.published_disparity(matched)
-        depth = geometry.depth_from_disparity(disparity) if want_depth or want_points else None
-        points = geometry.points_from_depth(depth) if want_points else None
-        rgb = to_rgb8(left, left_encoding) if want_rgb else None
-        return StereoFrame(disparity, depth, points, rgb, conf)
+        wants_points = POINTS in outputs
+        depth = geometry.depth_from_disparity(disparity) \
+            if DEPTH in outputs or wants_points else None
+        points = geometry.points_from_depth(depth) if depth is not None and wants_points else None
+        rgb = to_rgb8(left, left_encoding) if wants_points and color else None
+        return StereoFrame(disparity, geometry, self._matcher.search, self._matcher.step,
+                           self._matcher.valid_window(geometry.width, geometry.height),
+                           depth, points, rgb, confidence_map)
 
     def _match(self, left: np.ndarray, right: np.ndarray,
                want_confidence: bool) -> tuple[np.ndarray, np.ndarray | None]:
@@ -126,32 +164,32 @@ class StereoProcessor:
         disparity = pair.left
         if params.lr_check_max_diff > 0:
             disparity = lr_check(disparity, pair.right, params.lr_check_max_diff)
-        conf = confidence(disparity, pair.right, left, params.correlation_window_size) \
-            if want_confidence else None
+        confidence_map = confidence(disparity, pair.right, left,
+                                    params.correlation_window_size) if want_confidence else None
         if params.min_confidence > 0:
-            disparity = np.where(conf >= params.min_confidence, disparity, np.float32(np.nan))
-            conf = np.where(np.isfinite(disparity), conf, np.float32(0.0))
+            disparity = np.where(confidence_map >= params.min_confidence, disparity,
+                                 np.float32(np.nan))
+            confidence_map = np.where(np.isfinite(disparity), confidence_map, np.float32(0.0))
         if params.fill_holes:
             disparity = fill_holes_background(disparity)  # filled pixels keep confidence 0
-        return disparity, conf
-
-    def disparity_bounds(self, geometry: StereoGeometry) -> tuple[float, float]:
-        """``(min_disparity, max_disparity)`` searched, in published units (pixels).
-
-        The matcher searches ``min_disparity .. min_disparity + disparity_range - 1``
-        in ``x_l - x_r``; published disparities are shifted by ``cx_l - cx_r``, and so
-        are these bounds, so that a viewer can scale the image with them.
-        """
-        low = self._params.min_disparity - geometry.cx_offset
-        return low, low + self._params.disparity_range - 1
+        return disparity, confidence_map
 
 
-def fill_invalid(disparity: np.ndarray, min_disparity: float) -> np.ndarray:
-    """Replace unknown (NaN) disparities by ``min_disparity - 1``.
-
-    ``stereo_msgs/DisparityImage`` marks invalid pixels as any value below
-    ``min_disparity``; this is the value ``stereo_image_proc`` writes for a
-    parallel rig. Returns a new float32 array of the same shape.
-    """
-    return np.where(np.isnan(disparity), np.float32(min_disparity - 1.0),
-                    disparity).astype(np.float32, copy=False)
+def _check_pair(left: np.ndarray, left_encoding: str, right: np.ndarray, right_encoding: str,
+                geometry: StereoGeometry) -> None:
+    """ValueError naming the mismatch unless the images and calibration form one pair."""
+    if left_encoding != right_encoding:
+        raise ValueError(
+            f"left image is {left_encoding} but right is {right_encoding}; "
+            "both images of a pair must have the same encoding"
+        )
+    if left.shape[:2] != right.shape[:2]:
+        raise ValueError(
+            f"left image is {left.shape[1]}x{left.shape[0]} but right is "
+            f"{right.shape[1]}x{right.shape[0]}"
+        )
+    if left.shape[:2] != (geometry.height, geometry.width):
+        raise ValueError(
+            f"images are {left.shape[1]}x{left.shape[0]} but camera_info says "
+            f"{geometry.width}x{geometry.height}"
+        )

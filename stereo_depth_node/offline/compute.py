@@ -17,7 +17,7 @@ import numpy as np
 from stereo_depth_node.core.geometry import CameraCalibration, StereoGeometry
 from stereo_depth_node.core.image_encoding import to_mono8
 from stereo_depth_node.core.parameters import MatcherParams
-from stereo_depth_node.core.processor import StereoFrame, StereoProcessor
+from stereo_depth_node.core.processor import CONFIDENCE, POINTS, StereoFrame, StereoProcessor
 from stereo_depth_node.offline.pfm import write_pfm
 from stereo_depth_node.offline.ply import write_ply
 from stereo_depth_node.offline.visualize import colorize
@@ -99,22 +99,19 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
         if (geometry.width, geometry.height) != (width, height):
             raise ValueError(f"the calibration is for {geometry.width}x{geometry.height} but the "
                              f"images are {width}x{height}")
-    frame = StereoProcessor(params).process(
-        left, left_encoding, right, right_encoding, geometry,
-        want_points=calibration is not None, want_rgb=calibration is not None,
-        want_confidence=True)
-    matcher_disparity = frame.disparity + np.float32(geometry.cx_offset)
+    outputs = (CONFIDENCE, POINTS) if calibration is not None else (CONFIDENCE,)
+    frame = StereoProcessor(params).process(left, left_encoding, right, right_encoding, geometry,
+                                            outputs, color=True)
+    matcher_disparity = frame.matcher_disparity()
     matcher_disparity[np.isnan(matcher_disparity)] = np.inf
 
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        low = float(params.min_disparity)
         write_pfm(staging / "disparity.pfm", matcher_disparity)
         write_pfm(staging / "confidence.pfm", frame.confidence)
-        cv2.imwrite(str(staging / "disparity.png"),
-                    colorize(matcher_disparity, low, low + params.disparity_range - 1))
+        cv2.imwrite(str(staging / "disparity.png"), colorize(matcher_disparity, *frame.search))
         if calibration is not None:
             depth = np.where(np.isnan(frame.depth), np.inf, frame.depth).astype(np.float32)
             write_pfm(staging / "depth.pfm", depth)

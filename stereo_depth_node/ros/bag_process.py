@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rclpy.serialization import deserialize_message, serialize_message
 
-from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.core.parameters import MatcherParams, NodeSettings
 from stereo_depth_node.core.point_cloud import cloud_layout
 from stereo_depth_node.core.processor import StereoProcessor
 from stereo_depth_node.core.synchronizer import make_synchronizer
@@ -34,11 +34,7 @@ class ProcessOptions:
 
     input_topics: tuple[str, str, str, str]  # left image, left info, right image, right info
     params: MatcherParams = field(default_factory=MatcherParams)
-    approximate_sync: bool = False
-    approximate_sync_tolerance_seconds: float = 0.0
-    queue_size: int = 5
-    use_color: bool = True
-    avoid_point_cloud_padding: bool = False
+    settings: NodeSettings = field(default_factory=NodeSettings)
     output_prefix: str = ""
     include_inputs: bool = False
     storage: str = "mcap"
@@ -83,10 +79,12 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     _check_topics(options)
     summary = ProcessSummary()
     processor = StereoProcessor(options.params)
-    layout = cloud_layout(options.use_color, options.avoid_point_cloud_padding)
+    settings = options.settings
+    layout = cloud_layout(settings.use_color, settings.avoid_point_cloud_padding)
     index_of = {topic: i for i, topic in enumerate(options.input_topics)}
-    synchronizer = make_synchronizer(4, options.queue_size, options.approximate_sync,
-                                     options.approximate_sync_tolerance_seconds)
+    synchronizer = make_synchronizer(len(INPUT_TYPES), settings.queue_size,
+                                     settings.approximate_sync,
+                                     settings.approximate_sync_tolerance_seconds)
     topic = {name: f"{options.output_prefix}/{name}" for name in options.outputs}
 
     with BagReader(in_path) as reader:

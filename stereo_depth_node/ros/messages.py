@@ -21,16 +21,21 @@ from stereo_depth_node.core.image_encoding import (
     image_to_array,
     require_intensity,
 )
-from stereo_depth_node.core.matching import ValidWindow, disparity_step, valid_window
 from stereo_depth_node.core.point_cloud import FLOAT32, CloudLayout, pack_cloud
-from stereo_depth_node.core.processor import StereoProcessor, fill_invalid
+from stereo_depth_node.core.processor import (
+    CONFIDENCE,
+    DEPTH,
+    DISPARITY,
+    POINTS,
+    StereoFrame,
+    StereoProcessor,
+)
 
 # The node's inputs, relative to its namespace, in synchronizer order, and their types.
 INPUT_TOPICS = ("left/image_rect", "left/camera_info", "right/image_rect", "right/camera_info")
 INPUT_TYPES = (Image, CameraInfo, Image, CameraInfo)
-# Message type of each output, by topic name.
-OUTPUT_TYPES = {"disparity": DisparityImage, "depth": Image, "points2": PointCloud2,
-                "confidence": Image}
+# Message type of each output, by topic name (the core's output names).
+OUTPUT_TYPES = {DISPARITY: DisparityImage, DEPTH: Image, POINTS: PointCloud2, CONFIDENCE: Image}
 
 
 def type_name(message_type: type) -> str:
@@ -80,34 +85,20 @@ def image_message(array: np.ndarray, encoding: str, header: Header) -> Image:
                  data=fields.data)
 
 
-def disparity_message(disparity: np.ndarray, header: Header, geometry: StereoGeometry,
-                      bounds: tuple[float, float], window: ValidWindow,
-                      step: float) -> DisparityImage:
-    """A ``stereo_msgs/DisparityImage``.
-
-    Parameters
-    ----------
-    disparity : numpy.ndarray
-        Published disparity, shape ``(H, W)``, float32, pixels, with invalid
-        pixels already below ``bounds[0]``.
-    bounds : tuple of float
-        ``(min_disparity, max_disparity)`` in the same units as ``disparity``.
-    window : ValidWindow
-        Region of potentially valid disparities.
-    step : float
-        Resolution of the disparities, pixels (``delta_d``).
-    """
+def disparity_message(frame: StereoFrame, header: Header) -> DisparityImage:
+    """The frame's ``stereo_msgs/DisparityImage``: invalid pixels below ``min_disparity``."""
     message = DisparityImage(header=header)
-    message.image = image_message(disparity, "32FC1", header)
-    message.f = geometry.fx
-    message.t = geometry.baseline
+    message.image = image_message(frame.disparity_with_invalid_marked(), "32FC1", header)
+    message.f = frame.geometry.fx
+    message.t = frame.geometry.baseline
+    window = frame.valid_window
     message.valid_window.x_offset = window.x_offset
     message.valid_window.y_offset = window.y_offset
     message.valid_window.width = window.width
     message.valid_window.height = window.height
-    message.min_disparity = float(bounds[0])
-    message.max_disparity = float(bounds[1])
-    message.delta_d = float(step)
+    message.min_disparity = float(frame.min_disparity)
+    message.max_disparity = float(frame.max_disparity)
+    message.delta_d = float(frame.delta_d)
     return message
 
 
@@ -151,26 +142,19 @@ def output_messages(processor: StereoProcessor, left_image: Image, left_info: Ca
     """
     geometry = StereoGeometry.from_calibrations(calibration_from_camera_info(left_info),
                                                 calibration_from_camera_info(right_info))
-    want_points = "points2" in wanted
     for image in (left_image, right_image):
         require_intensity(image.encoding)  # before reading: the message lists input encodings
     frame = processor.process(array_from_image(left_image), left_image.encoding,
                               array_from_image(right_image), right_image.encoding, geometry,
-                              want_depth="depth" in wanted, want_points=want_points,
-                              want_rgb=want_points and layout.has_color,
-                              want_confidence="confidence" in wanted)
+                              wanted, color=layout.has_color)
     header = left_info.header
     messages: dict[str, object] = {}
-    if "disparity" in wanted:
-        bounds = processor.disparity_bounds(geometry)
-        messages["disparity"] = disparity_message(
-            fill_invalid(frame.disparity, bounds[0]), header, geometry, bounds,
-            valid_window(processor.params, geometry.width, geometry.height),
-            disparity_step(processor.params))
-    if "depth" in wanted:
-        messages["depth"] = image_message(frame.depth, "32FC1", header)
-    if want_points:
-        messages["points2"] = cloud_message(frame.points, header, layout, frame.rgb)
-    if "confidence" in wanted:
-        messages["confidence"] = image_message(frame.confidence, "32FC1", header)
+    if DISPARITY in wanted:
+        messages[DISPARITY] = disparity_message(frame, header)
+    if DEPTH in wanted and frame.depth is not None:
+        messages[DEPTH] = image_message(frame.depth, "32FC1", header)
+    if POINTS in wanted and frame.points is not None:
+        messages[POINTS] = cloud_message(frame.points, header, layout, frame.rgb)
+    if CONFIDENCE in wanted and frame.confidence is not None:
+        messages[CONFIDENCE] = image_message(frame.confidence, "32FC1", header)
     return messages

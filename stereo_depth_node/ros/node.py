@@ -33,9 +33,9 @@ from rclpy.qos_overriding_options import QoSOverridingOptions
 from sensor_msgs.msg import CameraInfo, Image
 
 from stereo_depth_node.core.parameters import (
-    NODE_PARAMETER_SPECS,
-    PARAMETER_SPECS,
+    PARAMETERS,
     MatcherParams,
+    NodeSettings,
     ParameterSpec,
 )
 from stereo_depth_node.core.point_cloud import cloud_layout
@@ -57,14 +57,10 @@ from stereo_depth_node.ros.messages import (
 NO_SYNC_WARNING_SECONDS = 3.0
 LOG_THROTTLE_SECONDS = 5.0
 
-SYNC_PARAMETERS = frozenset(
-    {"approximate_sync", "approximate_sync_tolerance_seconds", "queue_size"})
-READ_ONLY_PARAMETERS = frozenset({"use_system_default_qos"})  # used once, at start-up
-
 
 def _descriptor_from_spec(spec: ParameterSpec) -> ParameterDescriptor:
     descriptor = ParameterDescriptor(description=f"{spec.description} Allowed: {spec.allowed()}.",
-                                     read_only=spec.name in READ_ONLY_PARAMETERS)
+                                     read_only=spec.read_only)
     if spec.type is bool:
         return descriptor
     if spec.type is int:
@@ -81,17 +77,18 @@ class StereoDepthNode(Node):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__("stereo_depth_node", **kwargs)
-        for spec in (*PARAMETER_SPECS, *NODE_PARAMETER_SPECS):
+        for spec in PARAMETERS.values():
             self.declare_parameter(spec.name, spec.default, _descriptor_from_spec(spec))
 
-        self._processor = StereoProcessor(self._matcher_params_from({}))
+        params, self._settings = self._parameters_with({})
+        self._processor = StereoProcessor(params)
         self._synchronizer = self._make_synchronizer()
         output_qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
         overrides = QoSOverridingOptions.with_default_policies()
         self._outputs = {name: self.create_publisher(msg_type, name, output_qos,
                                                      qos_overriding_options=overrides)
                          for name, msg_type in OUTPUT_TYPES.items()}
-        input_qos = qos_profile_system_default if self._param("use_system_default_qos") \
+        input_qos = qos_profile_system_default if self._settings.use_system_default_qos \
             else qos_profile_sensor_data
         for index, (topic, msg_type) in enumerate(zip(INPUT_TOPICS, INPUT_TYPES)):
             self.create_subscription(
@@ -110,36 +107,35 @@ class StereoDepthNode(Node):
         self.create_timer(1.0, self._check_synchronization)
         self.get_logger().info(
             f"subscribed to {', '.join(self.resolve_topic_name(t) for t in INPUT_TOPICS)}; "
-            f"{'approximate' if self._param('approximate_sync') else 'exact'} sync")
+            f"{'approximate' if self._settings.approximate_sync else 'exact'} sync")
 
     # ---------------------------------------------------------------- parameters
-    def _param(self, name: str) -> Any:
-        return self.get_parameter(name).value
-
-    def _matcher_params_from(self, changes: dict[str, Any]) -> MatcherParams:
-        values = {spec.name: self._param(spec.name) for spec in PARAMETER_SPECS}
+    def _parameters_with(self, changes: dict[str, Any]) -> tuple[MatcherParams, NodeSettings]:
+        """Both parameter sets: the values in force, with ``changes`` applied."""
+        values = {name: self.get_parameter(name).value for name in PARAMETERS}
         values.update(changes)
-        return MatcherParams.from_mapping(values)
+        return MatcherParams.from_mapping(values), NodeSettings.from_mapping(values)
 
     def _make_synchronizer(self) -> ExactTimeSynchronizer | ApproximateTimeSynchronizer:
-        return make_synchronizer(len(INPUT_TOPICS), self._param("queue_size"),
-                                 self._param("approximate_sync"),
-                                 self._param("approximate_sync_tolerance_seconds"))
+        settings = self._settings
+        return make_synchronizer(len(INPUT_TOPICS), settings.queue_size,
+                                 settings.approximate_sync,
+                                 settings.approximate_sync_tolerance_seconds)
 
     def _validate_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
         changes = {p.name: p.value for p in parameters}
         try:
-            self._matcher_params_from(changes)
+            self._parameters_with(changes)
         except ValueError as error:
             self.get_logger().warning(f"rejected parameter change: {error}")
             return SetParametersResult(successful=False, reason=str(error))
         return SetParametersResult(successful=True)
 
     def _apply_parameters(self, parameters: list[Parameter]) -> None:
-        names = {p.name for p in parameters}
-        if names & SYNC_PARAMETERS:
+        params, self._settings = self._parameters_with({})
+        changed = [PARAMETERS[p.name] for p in parameters if p.name in PARAMETERS]
+        if any(spec.rebuilds_synchronizer for spec in changed):
             self._synchronizer = self._make_synchronizer()
-        params = self._matcher_params_from({})
         if params != self._processor.params:
             self._processor.set_params(params)
         self.get_logger().info(
@@ -165,7 +161,7 @@ class StereoDepthNode(Node):
             return
         stats = self._synchronizer.stats
         counts = ", ".join(f"{topic} {n}" for topic, n in zip(INPUT_TOPICS, stats.received))
-        advice = stats.why_no_sets(INPUT_TOPICS, self._param("approximate_sync"))
+        advice = stats.why_no_sets(INPUT_TOPICS, self._settings.approximate_sync)
         self.get_logger().warning(
             f"inputs arrive but no synchronized set for {now - self._last_set_time:.0f} s "
             f"(received: {counts}); {advice}", throttle_duration_sec=LOG_THROTTLE_SECONDS)
@@ -192,7 +188,7 @@ class StereoDepthNode(Node):
                 self._waiting_logged = True
             return
         self._waiting_logged = False
-        layout = cloud_layout(self._param("use_color"), self._param("avoid_point_cloud_padding"))
+        layout = cloud_layout(self._settings.use_color, self._settings.avoid_point_cloud_padding)
         try:
             messages = output_messages(self._processor, left_image, left_info, right_image,
                                        right_info, wanted, layout)
