@@ -16,12 +16,12 @@ $(INSTALLED): requirements.txt setup.py setup.cfg package.xml
 demo: $(INSTALLED)
 	$(PY) -m stereo_depth_node.demo --out demo_output
 
-test: $(INSTALLED)
-	$(PY) -m ruff check .
+test: lint
 	$(PY) -m pytest
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 bench: $(INSTALLED)
 	$(PY) benchmarks/node_throughput.py

@@ -235,7 +235,16 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``stereo-depth`` argument parser."""
     parser = argparse.ArgumentParser(prog="stereo-depth", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
+    _add_compute_command(commands)
+    _add_replay_command(commands)
+    _add_process_command(commands)
+    return parser
 
+
+Subcommands = argparse._SubParsersAction  # the type add_subparsers returns
+
+
+def _add_compute_command(commands: Subcommands) -> None:
     compute = commands.add_parser("compute", help="disparity, depth and cloud from two images")
     compute.add_argument("left", type=Path, help="left (reference) rectified image")
     compute.add_argument("right", type=Path, help="right rectified image")
@@ -252,6 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_matcher_options(compute)
     compute.set_defaults(run=_run_compute)
 
+
+def _add_replay_command(commands: Subcommands) -> None:
     replay = commands.add_parser("replay", help="publish a rosbag2 with its original timing")
     replay.add_argument("bag", type=Path, help="rosbag2 folder (sqlite3 or mcap)")
     replay.add_argument("--rate", type=float, default=1.0, help="speed factor (default 1)")
@@ -263,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="publish a recorded topic under another name (repeatable)")
     replay.set_defaults(run=_run_replay)
 
+
+def _add_process_command(commands: Subcommands) -> None:
     process = commands.add_parser("process", help="disparity, depth and points2 for a bag")
     process.add_argument("bag", type=Path, help="input rosbag2 folder (sqlite3 or mcap)")
     process.add_argument("--out", type=Path, required=True, help="output bag folder (new)")
@@ -280,7 +293,6 @@ def build_parser() -> argparse.ArgumentParser:
                          help="storage of the output bag (default mcap)")
     add_matcher_options(process)
     process.set_defaults(run=_run_process)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

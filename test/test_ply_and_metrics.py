@@ -27,3 +27,12 @@ def test_bad_pixel_rates_by_hand():
     assert accuracy.bad_kept == pytest.approx(100 / 3)
     assert accuracy.density == pytest.approx(75.0)
     assert accuracy.mean_abs_error == pytest.approx((0.5 + 3.0 + 0.0) / 3)
+
+
+def test_ply_without_colours_has_only_coordinates(tmp_path):
+    points = np.array([[[0.0, 1.0, 2.0], [np.inf, 0.0, 1.0]]], np.float32)
+    assert write_ply(tmp_path / "c.ply", points, None) == 1
+    header, body = (tmp_path / "c.ply").read_bytes().split(b"end_header\n")
+    assert header.endswith(b"property float x\nproperty float y\nproperty float z\n")
+    assert b"red" not in header
+    np.testing.assert_array_equal(np.frombuffer(body, "<f4"), [0.0, 1.0, 2.0])

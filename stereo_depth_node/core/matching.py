@@ -31,6 +31,7 @@ class ValidWindow(NamedTuple):
 
 def create_matcher(params: MatcherParams) -> cv2.StereoMatcher:
     """OpenCV matcher configured from ``params`` (names as in ``stereo_image_proc``)."""
+    matcher: cv2.StereoMatcher
     if params.stereo_algorithm == ALGORITHM_BM:
         matcher = cv2.StereoBM.create(params.disparity_range, params.correlation_window_size)
         matcher.setPreFilterSize(params.prefilter_size)

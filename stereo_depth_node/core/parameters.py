@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import functools
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -103,21 +102,22 @@ class ParameterSpec:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(
                 f"parameter '{self.name}' = {value!r} must be a number in {self.allowed()}")
+        number: int | float
         if self.type is int:
             if isinstance(value, float) and not value.is_integer():
                 raise ValueError(
                     f"parameter '{self.name}' = {value!r} must be an integer in {self.allowed()}")
-            value = int(value)
+            number = int(value)
         else:
-            value = float(value)
-        in_range = self.minimum <= value <= self.maximum
-        on_step = self.step <= 1 or (value - self.minimum) % self.step == 0
+            number = float(value)
+        in_range = self.minimum <= number <= self.maximum
+        on_step = self.step <= 1 or (number - self.minimum) % self.step == 0
         if self.choices is not None:
-            in_range = value in self.choices
+            in_range = number in self.choices
         if not (in_range and on_step):
             raise ValueError(
-                f"parameter '{self.name}' = {value!r} is not allowed: {self.allowed()}")
-        return value
+                f"parameter '{self.name}' = {number!r} is not allowed: {self.allowed()}")
+        return number
 
 
 def parameter(default: ParameterValue, minimum: int | float | None = None,
@@ -141,12 +141,18 @@ def parameter(default: ParameterValue, minimum: int | float | None = None,
     return dataclasses.field(default=default, metadata={_SPEC: rest})
 
 
-@functools.cache
+_SPECS_BY_CLASS: dict[type, tuple[ParameterSpec, ...]] = {}
+
+
 def _specs_of(cls: type) -> tuple[ParameterSpec, ...]:
-    hints = typing.get_type_hints(cls)
-    return tuple(ParameterSpec(field.name, hints[field.name], field.default,
-                               **field.metadata[_SPEC])
-                 for field in dataclasses.fields(cls))
+    """The specs declared by ``cls``'s fields (built once per class)."""
+    if cls not in _SPECS_BY_CLASS:
+        hints = typing.get_type_hints(cls)
+        _SPECS_BY_CLASS[cls] = tuple(
+            ParameterSpec(field.name, hints[field.name], typing.cast(ParameterValue, field.default),
+                          **field.metadata[_SPEC])
+            for field in dataclasses.fields(cls))
+    return _SPECS_BY_CLASS[cls]
 
 
 class ParameterSet:

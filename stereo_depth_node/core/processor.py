@@ -161,12 +161,15 @@ class StereoProcessor:
         want_confidence = want_confidence or params.min_confidence > 0
         pair = self._matcher.match(left, right,
                                    want_right=want_confidence or params.needs_right_view)
-        disparity = pair.left
-        if params.lr_check_max_diff > 0:
-            disparity = lr_check(disparity, pair.right, params.lr_check_max_diff)
-        confidence_map = confidence(disparity, pair.right, left,
-                                    params.correlation_window_size) if want_confidence else None
-        if params.min_confidence > 0:
+        disparity, right_disparity = pair.left, pair.right
+        confidence_map = None
+        if right_disparity is not None:
+            if params.lr_check_max_diff > 0:
+                disparity = lr_check(disparity, right_disparity, params.lr_check_max_diff)
+            if want_confidence:
+                confidence_map = confidence(disparity, right_disparity, left,
+                                            params.correlation_window_size)
+        if confidence_map is not None and params.min_confidence > 0:
             disparity = np.where(confidence_map >= params.min_confidence, disparity,
                                  np.float32(np.nan))
             confidence_map = np.where(np.isfinite(disparity), confidence_map, np.float32(0.0))

@@ -78,7 +78,7 @@ def confidence(disparity: np.ndarray, right: np.ndarray, grey: np.ndarray,
     highest = cv2.dilate(np.where(known, disparity, -1e6).astype(np.float32), reach)
     lowest = cv2.erode(np.where(known, disparity, 1e6).astype(np.float32), reach)
     coherence = np.exp(-(np.clip(highest - lowest, 0.0, 1e3) / COHERENCE_SCALE) ** 2)
-    result = np.minimum(np.minimum(texture, agreement), coherence).astype(np.float32)
+    result: np.ndarray = np.minimum(np.minimum(texture, agreement), coherence).astype(np.float32)
     result[~known] = 0.0
     return result
 

@@ -48,9 +48,10 @@ class SyncStats:
         if missing:
             return (f"nothing arrived on {', '.join(missing)} {since}: "
                     "check the topic names, remappings and that every camera publishes")
-        newest = max(self.latest_stamps)
-        lag, lagging = max((newest - stamp, name)
-                           for name, stamp in zip(input_names, self.latest_stamps))
+        stamps_by_name = {name: stamp for name, stamp in zip(input_names, self.latest_stamps)
+                          if stamp is not None}
+        newest = max(stamps_by_name.values())
+        lag, lagging = max((newest - stamp, name) for name, stamp in stamps_by_name.items())
         stamps = f"newest stamps differ by {lag / 1e6:.1f} ms ({lagging} is the oldest)"
         if lag > TIME_JUMP_NS:
             return f"{stamps}: has {lagging} stopped?"
@@ -199,8 +200,7 @@ class ApproximateTimeSynchronizer(_Synchronizer):
     def _match(self, final: bool = False) -> tuple[Any, ...] | None:
         while all(self._stamps):
             pivot = max(stamps[0] for stamps in self._stamps)
-            picks = [min(range(len(stamps)), key=lambda i, s=stamps: abs(s[i] - pivot))
-                     for stamps in self._stamps]
+            picks = [_closest(stamps, pivot) for stamps in self._stamps]
             if not final and any(stamps[-1] < pivot for stamps in self._stamps):
                 return None  # a closer message may still arrive on that input
             chosen = [stamps[i] for stamps, i in zip(self._stamps, picks)]
@@ -216,6 +216,11 @@ class ApproximateTimeSynchronizer(_Synchronizer):
             oldest = min(range(self.n_inputs), key=lambda i: self._stamps[i][0])
             self._pop_head(oldest)
         return None
+
+
+def _closest(stamps: list[int], pivot: int) -> int:
+    """Index of the stamp closest to ``pivot`` (the first of equally close ones)."""
+    return min(range(len(stamps)), key=lambda i: abs(stamps[i] - pivot))
 
 
 def make_synchronizer(n_inputs: int, queue_size: int, approximate: bool,

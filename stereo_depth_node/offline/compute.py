@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 import cv2
 import numpy as np
@@ -38,7 +39,7 @@ def read_image(path: str | Path) -> tuple[np.ndarray, str]:
     if image is None:
         raise ValueError(f"cannot read {path}: not an image format OpenCV decodes")
     if image.ndim == 3 and image.dtype == np.uint16:
-        image = (image >> 8).astype(np.uint8)
+        image = np.right_shift(image, 8).astype(np.uint8)
     if image.ndim == 2:
         if image.dtype not in (np.uint8, np.uint16):
             raise ValueError(f"cannot use {path}: {image.dtype} pixels (8 or 16 bit needed)")
@@ -83,14 +84,7 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
         Unreadable images, images of different sizes, or a calibration that does
         not fit them. Nothing is written then.
     """
-    left, left_encoding = read_image(left_path)
-    right, right_encoding = read_image(right_path)
-    if left.shape[:2] != right.shape[:2]:
-        raise ValueError(f"{left_path} is {left.shape[1]}x{left.shape[0]} but {right_path} is "
-                         f"{right.shape[1]}x{right.shape[0]}; a rectified pair has one size")
-    if left_encoding != right_encoding:  # e.g. a grey and a colour file: match both in grey
-        left, right = to_mono8(left, left_encoding), to_mono8(right, right_encoding)
-        left_encoding = right_encoding = "mono8"
+    left, right, encoding = read_pair(left_path, right_path)
     height, width = left.shape[:2]
     if calibration is None:
         geometry = pixel_geometry(width, height)
@@ -100,33 +94,95 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
             raise ValueError(f"the calibration is for {geometry.width}x{geometry.height} but the "
                              f"images are {width}x{height}")
     outputs = (CONFIDENCE, POINTS) if calibration is not None else (CONFIDENCE,)
-    frame = StereoProcessor(params).process(left, left_encoding, right, right_encoding, geometry,
-                                            outputs, color=True)
+    frame = StereoProcessor(params).process(left, encoding, right, encoding, geometry, outputs,
+                                            color=True)
     matcher_disparity = frame.matcher_disparity()
     matcher_disparity[np.isnan(matcher_disparity)] = np.inf
-
-    out_dir = Path(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    try:
+    output = StagedOutput(Path(out_dir), OUTPUT_NAMES)
+    with output as staging:
         write_pfm(staging / "disparity.pfm", matcher_disparity)
-        write_pfm(staging / "confidence.pfm", frame.confidence)
+        if frame.confidence is not None:
+            write_pfm(staging / "confidence.pfm", frame.confidence)
         cv2.imwrite(str(staging / "disparity.png"), colorize(matcher_disparity, *frame.search))
-        if calibration is not None:
-            depth = np.where(np.isnan(frame.depth), np.inf, frame.depth).astype(np.float32)
-            write_pfm(staging / "depth.pfm", depth)
-            known = np.isfinite(depth)
-            near, far = (np.percentile(depth[known], [2, 98]) if known.any() else (0.0, 1.0))
-            cv2.imwrite(str(staging / "depth.png"), colorize(depth, near, max(far, near + 1e-3)))
-            write_ply(staging / "cloud.ply", frame.points, frame.rgb)
-        out_dir.mkdir(exist_ok=True)
-        files = []
-        for produced in sorted(staging.iterdir()):
-            target = out_dir / produced.name
-            produced.replace(target)
-            files.append(target)
-        for stale in OUTPUT_NAMES - {f.name for f in files}:  # from an earlier run with more
-            (out_dir / stale).unlink(missing_ok=True)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return ComputeResult(tuple(files), frame, matcher_disparity)
+        if frame.depth is not None and frame.points is not None and frame.rgb is not None:
+            write_depth_files(staging, frame.depth, frame.points, frame.rgb)
+    return ComputeResult(output.files, frame, matcher_disparity)
+
+
+def read_pair(left_path: str | Path, right_path: str | Path) -> tuple[np.ndarray, np.ndarray, str]:
+    """Both images of a pair and their common encoding (grey for a grey and a colour file).
+
+    Raises
+    ------
+    ValueError
+        An unreadable file, or images of different sizes.
+    """
+    left, left_encoding = read_image(left_path)
+    right, right_encoding = read_image(right_path)
+    if left.shape[:2] != right.shape[:2]:
+        raise ValueError(f"{left_path} is {left.shape[1]}x{left.shape[0]} but {right_path} is "
+                         f"{right.shape[1]}x{right.shape[0]}; a rectified pair has one size")
+    if left_encoding != right_encoding:  # e.g. a grey and a colour file: match both in grey
+        return to_mono8(left, left_encoding), to_mono8(right, right_encoding), "mono8"
+    return left, right, left_encoding
+
+
+def write_depth_files(folder: Path, depth: np.ndarray, points: np.ndarray,
+                      rgb: np.ndarray) -> None:
+    """``depth.pfm`` (metres, ``inf`` where unknown), ``depth.png`` and ``cloud.ply``.
+
+    Parameters
+    ----------
+    folder : Path
+        Where to write.
+    depth : numpy.ndarray
+        Shape ``(H, W)``, float32, metres; NaN where unknown.
+    points, rgb : numpy.ndarray
+        Shape ``(H, W, 3)``: float32 metres, and uint8 R, G, B.
+    """
+    depth = np.where(np.isnan(depth), np.inf, depth).astype(np.float32)
+    write_pfm(folder / "depth.pfm", depth)
+    known = np.isfinite(depth)
+    near, far = (np.percentile(depth[known], [2, 98]) if known.any() else (0.0, 1.0))
+    cv2.imwrite(str(folder / "depth.png"), colorize(depth, near, max(far, near + 1e-3)))
+    write_ply(folder / "cloud.ply", points, rgb)
+
+
+class StagedOutput:
+    """A folder of output files that appear all together or not at all.
+
+    Entering gives a temporary folder beside ``out_dir`` to write into; leaving
+    without an exception moves every file written there into ``out_dir`` (and
+    removes files among ``owned`` that this run did not write, left by an
+    earlier run), then removes the temporary folder in any case.
+
+    Attributes
+    ----------
+    files : tuple of Path
+        The files moved into ``out_dir``, sorted by name (after a successful exit).
+    """
+
+    def __init__(self, out_dir: Path, owned: frozenset[str]) -> None:
+        self.out_dir = out_dir
+        self.owned = owned
+        self.files: tuple[Path, ...] = ()
+        self._staging: Path | None = None
+
+    def __enter__(self) -> Path:
+        self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._staging = Path(tempfile.mkdtemp(prefix=f".{self.out_dir.name}.",
+                                              dir=self.out_dir.parent))
+        return self._staging
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        assert self._staging is not None, "StagedOutput left without being entered"
+        try:
+            if exc_type is None:
+                self.out_dir.mkdir(exist_ok=True)
+                self.files = tuple(produced.replace(self.out_dir / produced.name)
+                                   for produced in sorted(self._staging.iterdir()))
+                for stale in self.owned - {f.name for f in self.files}:
+                    (self.out_dir / stale).unlink(missing_ok=True)
+        finally:
+            shutil.rmtree(self._staging, ignore_errors=True)

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import numpy as np
 
-_VERTEX = np.dtype([("x", "<f4"), ("y", "<f4"), ("z", "<f4"),
-                    ("red", "u1"), ("green", "u1"), ("blue", "u1")])
+COLOUR_PROPERTIES = ("red", "green", "blue")
 
 
-def write_ply(path: str | Path, points: np.ndarray, rgb: np.ndarray) -> int:
-    """Write the finite points of a cloud with their colours.
+def write_ply(path: str | Path, points: np.ndarray, rgb: np.ndarray | None) -> int:
+    """Write the finite points of a cloud, with their colours when given.
 
     Parameters
     ----------
@@ -19,8 +18,9 @@ def write_ply(path: str | Path, points: np.ndarray, rgb: np.ndarray) -> int:
         Output file.
     points : numpy.ndarray
         Shape ``(..., 3)``, float, metres; points with any non-finite coordinate are skipped.
-    rgb : numpy.ndarray
-        Shape ``(..., 3)``, uint8 R, G, B, same leading shape as ``points``.
+    rgb : numpy.ndarray or None
+        Shape ``(..., 3)``, uint8 R, G, B, same leading shape as ``points``; None
+        writes points without colour properties.
 
     Returns
     -------
@@ -28,19 +28,23 @@ def write_ply(path: str | Path, points: np.ndarray, rgb: np.ndarray) -> int:
         Number of points written.
     """
     xyz = points.reshape(-1, 3)
-    colours = rgb.reshape(-1, 3)
-    if len(xyz) != len(colours):
-        raise ValueError(f"{len(xyz)} points but {len(colours)} colours")
     keep = np.all(np.isfinite(xyz), axis=1)
-    vertices = np.empty(int(keep.sum()), dtype=_VERTEX)
+    fields = [(axis, "<f4") for axis in "xyz"]
+    if rgb is not None:
+        if rgb.reshape(-1, 3).shape[0] != len(xyz):
+            raise ValueError(f"{len(xyz)} points but {rgb.reshape(-1, 3).shape[0]} colours")
+        fields += [(channel, "u1") for channel in COLOUR_PROPERTIES]
+    vertices = np.empty(int(keep.sum()), dtype=fields)
     for axis, name in enumerate("xyz"):
         vertices[name] = xyz[keep, axis]
-    for channel, name in enumerate(("red", "green", "blue")):
-        vertices[name] = colours[keep, channel]
+    if rgb is not None:
+        for channel, name in enumerate(COLOUR_PROPERTIES):
+            vertices[name] = rgb.reshape(-1, 3)[keep, channel]
+    types = {"<f4": "float", "u1": "uchar"}
     header = ("ply\nformat binary_little_endian 1.0\n"
               f"element vertex {len(vertices)}\n"
-              "property float x\nproperty float y\nproperty float z\n"
-              "property uchar red\nproperty uchar green\nproperty uchar blue\nend_header\n")
+              + "".join(f"property {types[kind]} {name}\n" for name, kind in fields)
+              + "end_header\n")
     with open(path, "wb") as stream:
         stream.write(header.encode("ascii"))
         stream.write(vertices.tobytes())

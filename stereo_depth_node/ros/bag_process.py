@@ -8,9 +8,10 @@ of messages is held at a time, so memory stays flat however long the bag is.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from rclpy.serialization import deserialize_message, serialize_message
 
@@ -20,8 +21,10 @@ from stereo_depth_node.core.processor import StereoProcessor
 from stereo_depth_node.core.synchronizer import make_synchronizer
 from stereo_depth_node.ros.bag_io import BagError, BagReader, BagWriter, check_topic_name
 from stereo_depth_node.ros.messages import (
+    INPUT_TYPE_NAMES,
     INPUT_TYPES,
     OUTPUT_TYPES,
+    InputSet,
     output_messages,
     stamp_ns,
     type_name,
@@ -79,56 +82,71 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     _check_topics(options)
     summary = ProcessSummary()
     processor = StereoProcessor(options.params)
-    settings = options.settings
-    layout = cloud_layout(settings.use_color, settings.avoid_point_cloud_padding)
-    index_of = {topic: i for i, topic in enumerate(options.input_topics)}
-    synchronizer = make_synchronizer(len(INPUT_TYPES), settings.queue_size,
-                                     settings.approximate_sync,
-                                     settings.approximate_sync_tolerance_seconds)
-    topic = {name: f"{options.output_prefix}/{name}" for name in options.outputs}
-
+    layout = cloud_layout(options.settings.use_color, options.settings.avoid_point_cloud_padding)
     with BagReader(in_path) as reader:
-        reader.require_topics(options.input_topics)
-        input_names = [type_name(t) for t in INPUT_TYPES]
-        for name, expected in zip(options.input_topics, input_names):
-            if reader.topics[name] != expected:
-                raise BagError(f"topic {name} in {reader.path} holds {reader.topics[name]}, "
-                               f"expected {expected}")
+        _check_input_types(reader, options.input_topics)
         with BagWriter(out_path, options.storage) as writer:
-
-            def write_frame(matched: tuple, timestamp: int) -> None:
-                summary.frames_paired += 1
-                try:
-                    messages = output_messages(processor, *matched, options.outputs, layout)
-                except ValueError as error:
-                    summary.dropped[str(error)] += 1
-                    return
-                for output, message_out in messages.items():
-                    writer.write(topic[output], type_name(OUTPUT_TYPES[output]), timestamp,
-                                 serialize_message(message_out))
-                summary.frames_written += 1
-
-            timestamp = 0
-            for name, timestamp, data in reader.messages(options.input_topics):
-                index = index_of[name]
+            def on_input(topic: str, index: int, timestamp: int, data: bytes) -> None:
                 if progress is not None:
                     progress(1)
                 if options.include_inputs:
-                    writer.write(name, input_names[index], timestamp, data)
-                summary.frames_in += index == 0
+                    writer.write(topic, INPUT_TYPE_NAMES[index], timestamp, data)
+
+            for frame, timestamp in _synchronized_frames(reader, options, summary, on_input):
+                summary.frames_paired += 1
                 try:
-                    message = deserialize_message(data, INPUT_TYPES[index])
-                except RuntimeError:  # rclpy's RMWError: truncated or corrupt CDR data
-                    summary.dropped[f"{name}: a message could not be decoded (damaged data)"] += 1
+                    messages = output_messages(processor, *frame, options.outputs, layout)
+                except ValueError as error:
+                    summary.dropped[str(error)] += 1
                     continue
-                matched = synchronizer.add(index, stamp_ns(message.header), message)
-                if matched is not None:
-                    write_frame(matched, timestamp)
-            last = synchronizer.flush()  # the bag ended: nothing closer can come
-            if last is not None:
-                write_frame(last, timestamp)
-    summary.dropped_unpaired = synchronizer.stats.dropped
+                for output, message in messages.items():
+                    writer.write(f"{options.output_prefix}/{output}",
+                                 type_name(OUTPUT_TYPES[output]), timestamp,
+                                 serialize_message(message))
+                summary.frames_written += 1
     return summary
+
+
+def _synchronized_frames(reader: BagReader, options: ProcessOptions, summary: ProcessSummary,
+                         on_input: Callable[[str, int, int, bytes], None],
+                         ) -> Iterator[tuple[InputSet, int]]:
+    """Synchronized input sets, each with the bag time of the message that completed it.
+
+    Counts left images, undecodable messages and the synchronizer's drops in
+    ``summary``; calls ``on_input(topic, index, bag_time, data)`` for every message read.
+    """
+    settings = options.settings
+    synchronizer = make_synchronizer(len(INPUT_TYPES), settings.queue_size,
+                                     settings.approximate_sync,
+                                     settings.approximate_sync_tolerance_seconds)
+    index_of = {topic: i for i, topic in enumerate(options.input_topics)}
+    bag_time = 0
+    for topic, bag_time, data in reader.messages(options.input_topics):
+        index = index_of[topic]
+        on_input(topic, index, bag_time, data)
+        if index == 0:
+            summary.frames_in += 1
+        try:
+            message = deserialize_message(data, INPUT_TYPES[index])
+        except RuntimeError:  # rclpy's RMWError: truncated or corrupt CDR data
+            summary.dropped[f"{topic}: a message could not be decoded (damaged data)"] += 1
+            continue
+        matched = synchronizer.add(index, stamp_ns(message.header), message)
+        if matched is not None:
+            yield cast(InputSet, matched), bag_time
+    last = synchronizer.flush()  # the bag ended: nothing closer can come
+    if last is not None:
+        yield cast(InputSet, last), bag_time
+    summary.dropped_unpaired = synchronizer.stats.dropped
+
+
+def _check_input_types(reader: BagReader, topics: tuple[str, str, str, str]) -> None:
+    """BagError naming the topic unless each input topic holds its message type."""
+    reader.require_topics(topics)
+    for topic, expected in zip(topics, INPUT_TYPE_NAMES):
+        if reader.topics[topic] != expected:
+            raise BagError(f"topic {topic} in {reader.path} holds {reader.topics[topic]}, "
+                           f"expected {expected}")
 
 
 def _check_topics(options: ProcessOptions) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rclpy.node import Node
+from rclpy.publisher import Publisher
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
 from stereo_depth_node.ros.bag_io import BagError, BagReader, check_topic_name, message_class
@@ -58,39 +59,53 @@ def replay_bag(node: Node, path: str | Path, options: ReplayOptions,
         raise BagError(f"--rate {options.rate} must be positive")
     if not options.delay >= 0:
         raise BagError(f"--delay {options.delay} must be zero or more seconds")
-    remaps = options.remaps or {}
-    published = 0
     with BagReader(path) as reader:
         topics = list(reader.topics) if options.topics is None else list(options.topics)
         reader.require_topics(topics)
-        names = _published_names(topics, remaps)
+        names = _published_names(topics, options.remaps or {})
         if options.loop and sum(reader.counts.get(t, 0) for t in topics) == 0:
             raise BagError(f"--loop: {reader.path} has no message on the replayed topics")
         qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-        publishers = {t: node.create_publisher(message_class(reader.topics[t]), names[t], qos)
-                      for t in topics}
+        publishers: dict[str, Publisher] = {
+            t: node.create_publisher(message_class(reader.topics[t]), names[t], qos)
+            for t in topics}
         time.sleep(options.delay)  # lets subscribers discover the new publishers
+        published = 0
         start_wall = time.monotonic()
         while True:
-            start_bag = previous = None
-            spacings = []
-            for topic, timestamp, data in reader.messages(topics):
-                start_bag = timestamp if start_bag is None else start_bag
-                if previous is not None and timestamp > previous:
-                    spacings.append(timestamp - previous)
-                previous = timestamp
-                due = start_wall + (timestamp - start_bag) / 1e9 / options.rate
-                time.sleep(max(0.0, due - time.monotonic()))
-                if not keep_running():
-                    return published
-                publishers[topic].publish(data)
-                published += 1
-                if on_message is not None:
-                    on_message(topic, timestamp)
+            count, gap = _replay_pass(reader, publishers, start_wall, options.rate, on_message,
+                                      keep_running)
+            published += count
             if not options.loop or not keep_running():
                 return published
-            gap = statistics.median(spacings) if spacings else 1_000_000_000
             start_wall = time.monotonic() + gap / 1e9 / options.rate
+
+
+def _replay_pass(reader: BagReader, publishers: dict[str, Publisher], start_wall: float,
+                 rate: float, on_message: Callable[[str, int], None] | None,
+                 keep_running: Callable[[], bool]) -> tuple[int, int]:
+    """Publish the bag once from ``start_wall`` (``time.monotonic``) on.
+
+    Returns the number of messages published and the median spacing of the
+    recorded stamps, ns (1 s for a bag of one stamp): the gap before a next pass.
+    """
+    start_bag = previous = None
+    spacings = []
+    published = 0
+    for topic, timestamp, data in reader.messages(list(publishers)):
+        start_bag = timestamp if start_bag is None else start_bag
+        if previous is not None and timestamp > previous:
+            spacings.append(timestamp - previous)
+        previous = timestamp
+        due = start_wall + (timestamp - start_bag) / 1e9 / rate
+        time.sleep(max(0.0, due - time.monotonic()))
+        if not keep_running():
+            break
+        publishers[topic].publish(data)
+        published += 1
+        if on_message is not None:
+            on_message(topic, timestamp)
+    return published, int(statistics.median(spacings)) if spacings else 1_000_000_000
 
 
 def _published_names(topics: Sequence[str], remaps: dict[str, str]) -> dict[str, str]:

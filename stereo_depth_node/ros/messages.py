@@ -21,7 +21,13 @@ from stereo_depth_node.core.image_encoding import (
     image_to_array,
     require_intensity,
 )
-from stereo_depth_node.core.point_cloud import FLOAT32, CloudLayout, pack_cloud
+from stereo_depth_node.core.point_cloud import (
+    FLOAT32,
+    CloudLayout,
+    pack_cloud,
+    unpack_cloud,
+    unpack_rgb,
+)
 from stereo_depth_node.core.processor import (
     CONFIDENCE,
     DEPTH,
@@ -38,9 +44,15 @@ INPUT_TYPES = (Image, CameraInfo, Image, CameraInfo)
 OUTPUT_TYPES = {DISPARITY: DisparityImage, DEPTH: Image, POINTS: PointCloud2, CONFIDENCE: Image}
 
 
+InputSet = tuple[Image, CameraInfo, Image, CameraInfo]  # one synchronized set, in that order
+
+
 def type_name(message_type: type) -> str:
     """The ROS 2 type name of a message class, e.g. ``sensor_msgs/msg/Image``."""
     return f"{message_type.__module__.split('.')[0]}/msg/{message_type.__name__}"
+
+
+INPUT_TYPE_NAMES = tuple(type_name(t) for t in INPUT_TYPES)
 
 
 def stamp_ns(header: Header) -> int:
@@ -113,6 +125,30 @@ def cloud_message(points: np.ndarray, header: Header, layout: CloudLayout,
         is_bigendian=False, point_step=layout.point_step,
         row_step=layout.point_step * width, is_dense=False,
         data=pack_cloud(points, layout, rgb))
+
+
+def points_from_cloud_message(message: PointCloud2) -> tuple[np.ndarray, np.ndarray | None]:
+    """The points and colours of an organized cloud that :func:`cloud_message` wrote.
+
+    Returns
+    -------
+    points : numpy.ndarray
+        Shape ``(height, width, 3)``, float32, x, y, z in metres; NaN where invalid.
+    rgb : numpy.ndarray or None
+        Shape ``(height, width, 3)``, uint8 R, G, B; None without an ``rgb`` field.
+    """
+    cloud = cloud_array(message)
+    points = np.stack([cloud["x"], cloud["y"], cloud["z"]], axis=-1)
+    return points, unpack_rgb(cloud["rgb"]) if "rgb" in (cloud.dtype.names or ()) else None
+
+
+def cloud_array(message: PointCloud2) -> np.ndarray:
+    """View a little-endian float32 ``PointCloud2`` as a structured ``(height, width)`` array.
+
+    Field names are the message's; its data is not copied.
+    """
+    layout = CloudLayout(tuple((f.name, f.offset) for f in message.fields), message.point_step)
+    return unpack_cloud(message.data, layout, message.height, message.width)
 
 
 def disparity_from_message(message: DisparityImage) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from rclpy.serialization import serialize_message
@@ -21,7 +21,7 @@ DEFAULT_TOPICS = tuple(f"/{topic}" for topic in INPUT_TOPICS)
 
 
 def write_stereo_bag(path: str | Path, scene: StereoScene, stamps: Iterable[int],
-                     storage: str = "mcap", topics: tuple[str, str, str, str] = DEFAULT_TOPICS,
+                     storage: str = "mcap", topics: Sequence[str] = DEFAULT_TOPICS,
                      ) -> int:
     """Record ``scene`` once per stamp (ns) on the four input topics; return the frame count.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import rclpy
@@ -33,7 +34,7 @@ from stereo_depth_node.ros.messages import (
 class Received:
     """Output messages by topic and stamp (ns), with their arrival times (``time.monotonic``)."""
 
-    messages: dict[str, dict[int, object]] = field(default_factory=dict)
+    messages: dict[str, dict[int, Any]] = field(default_factory=dict)
     arrival: dict[str, dict[int, float]] = field(default_factory=dict)
 
     def count(self, topic: str) -> int:
@@ -69,7 +70,7 @@ class StereoStreamClient(Node):
             for topic in outputs
         ]
 
-    def _on_output(self, topic: str, message: object) -> None:
+    def _on_output(self, topic: str, message: Any) -> None:
         stamp = stamp_ns(message.header)
         self.received.messages.setdefault(topic, {})[stamp] = message
         self.received.arrival.setdefault(topic, {})[stamp] = time.monotonic()
