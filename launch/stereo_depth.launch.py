@@ -1,10 +1,10 @@
 """Launch ``stereo_depth_node`` with its parameters file, input remappings and Fast DDS profile.
 
 The node subscribes ``left/image_rect``, ``left/camera_info``, ``right/image_rect`` and
-``right/camera_info`` and publishes ``disparity``, ``depth`` and ``points2``, all relative
-to its namespace. This launch file puts the node in ``namespace``, loads ``params_file``,
-remaps the four inputs (by default into ``left_namespace`` and ``right_namespace``) and
-gives the node's process the Fast DDS profile for large messages.
+``right/camera_info`` and publishes ``disparity``, ``depth``, ``points2`` and ``confidence``,
+all relative to its namespace. This launch file puts the node in ``namespace``, loads
+``params_file``, remaps the four inputs (by default into ``left_namespace`` and
+``right_namespace``) and gives the node's process the Fast DDS profile for large messages.
 
 Examples
 --------

@@ -1,6 +1,8 @@
 """The README's parameter tables say what the parameter definitions say."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from stereo_depth_node.core.parameters import PARAMETERS
@@ -25,3 +27,14 @@ def test_every_parameter_has_one_row_with_its_default_and_allowed_values():
         spec = PARAMETERS[name]
         assert default.strip() == yaml_text(spec.default), name
         assert allowed.strip().startswith(spec.allowed()), name
+
+
+def test_the_core_example_prints_what_the_readme_says():
+    section = README.read_text().split("## From Python: the core", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    printed = section.split("prints\n\n```\n", 1)[1].split("```", 1)[0]
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == printed
+    assert "depth 3.000 m" in printed  # f T / d = 500 px * 0.12 m / 20 px

@@ -2,7 +2,8 @@
 
 Subscribes ``left/image_rect``, ``left/camera_info``, ``right/image_rect``,
 ``right/camera_info``; publishes ``disparity`` (``stereo_msgs/DisparityImage``),
-``depth`` (REP 118, 32FC1 metres) and ``points2`` (organized ``PointCloud2``).
+``depth`` (REP 118, 32FC1 metres), ``points2`` (organized ``PointCloud2``) and
+``confidence`` (32FC1, 0..1), each only while someone subscribes to it.
 Topic and parameter names, defaults and message semantics follow
 ``stereo_image_proc``'s ``disparity_node`` and ``point_cloud_node``.
 """

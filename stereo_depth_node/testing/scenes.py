@@ -107,7 +107,7 @@ def layered_scene(width: int = 320, height: int = 240, background_disparity: int
     disparity in every left pixel; left pixels hidden from the right camera
     (occluded) and pixels whose match falls outside the right image are NaN.
 
-    Layers are drawn in the given order; give nearer layers (larger disparity) last.
+    Layers may be given in any order: nearer layers (larger disparity) hide farther ones.
     """
     order = sorted(layers, key=lambda layer: layer.disparity)
     for layer in order:
