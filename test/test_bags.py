@@ -32,6 +32,8 @@ from stereo_depth_node.testing.node_process import NodeProcess
 from stereo_depth_node.testing.sample_bag import DEFAULT_TOPICS, write_stereo_bag
 from stereo_depth_node.testing.scenes import Layer, layered_scene, motorcycle
 
+pytestmark = pytest.mark.ros  # rosbags and rclpy serialization in every test; DDS in some
+
 SECOND = 1_000_000_000
 STAMPS = [1_700_000_000 * SECOND + i * SECOND // 10 for i in range(6)]
 

@@ -258,6 +258,7 @@ def test_pfm_round_trip_keeps_orientation_and_infinity(tmp_path):
                                   image)
 
 
+@pytest.mark.ros  # imports the ros layer (rclpy) up to the missing rosbags
 def test_bag_commands_without_rosbags_say_what_to_install(tmp_path, monkeypatch, capsys):
     for name in ["rosbags", *(n for n in sys.modules if n.startswith("rosbags."))]:
         monkeypatch.setitem(sys.modules, name, None)  # imports fail as if not installed

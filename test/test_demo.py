@@ -7,6 +7,9 @@ import sys
 
 import cv2
 import numpy as np
+import pytest
+
+pytestmark = pytest.mark.ros  # the demo runs the node and streams to it over DDS
 
 
 def test_demo_writes_outputs_and_reports_accuracy(tmp_path):

@@ -12,6 +12,10 @@ import unittest
 import numpy as np
 import pytest
 
+# Marked before the skip below, for pytest runs where launch_testing is installed (conftest.py
+# marks the launch test's items too: launch_testing collects this file as a plain File).
+pytestmark = pytest.mark.ros
+
 # launch_testing first: without ROS, "import launch" run from the repository's root finds the
 # package's own launch/ directory (a namespace package) and would not skip.
 launch_testing = pytest.importorskip(

@@ -23,6 +23,8 @@ from stereo_depth_node.ros.messages import (
 )
 from stereo_depth_node.testing.scenes import Layer, layered_scene, motorcycle
 
+pytestmark = pytest.mark.ros  # a node process and a client over DDS in every test
+
 SECOND = 1_000_000_000
 ALL_OUTPUTS = ("disparity", "depth", "points2")
 
