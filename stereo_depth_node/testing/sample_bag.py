@@ -8,13 +8,8 @@ from pathlib import Path
 from rclpy.serialization import serialize_message
 
 from stereo_depth_node.ros.bag_io import BagWriter
-from stereo_depth_node.ros.messages import (
-    INPUT_TOPICS,
-    camera_info_message,
-    header_at,
-    image_message,
-    type_name,
-)
+from stereo_depth_node.ros.messages import INPUT_TOPICS, type_name
+from stereo_depth_node.testing.frames import stereo_input_messages
 from stereo_depth_node.testing.scenes import StereoScene
 
 DEFAULT_TOPICS = tuple(f"/{topic}" for topic in INPUT_TOPICS)
@@ -30,13 +25,7 @@ def write_stereo_bag(path: str | Path, scene: StereoScene, stamps: Iterable[int]
     frames = 0
     with BagWriter(path, storage) as writer:
         for stamp in stamps:
-            messages = []  # in INPUT_TOPICS order: left image, left info, right image, right info
-            for image, calibration in ((scene.left, scene.left_calibration),
-                                       (scene.right, scene.right_calibration)):
-                header = header_at(stamp, calibration.frame_id)
-                messages += [image_message(image, scene.encoding, header),
-                             camera_info_message(calibration, header)]
-            for topic, message in zip(topics, messages):
+            for topic, message in zip(topics, stereo_input_messages(scene, stamp)):
                 writer.write(topic, type_name(type(message)), stamp, serialize_message(message))
             frames += 1
     return frames

@@ -19,15 +19,9 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, Image
 
 from stereo_depth_node.core.geometry import CameraCalibration
-from stereo_depth_node.ros.messages import (
-    INPUT_TOPICS,
-    INPUT_TYPES,
-    OUTPUT_TYPES,
-    camera_info_message,
-    header_at,
-    image_message,
-    stamp_ns,
-)
+from stereo_depth_node.ros.messages import INPUT_TOPICS, INPUT_TYPES, OUTPUT_TYPES, stamp_ns
+from stereo_depth_node.testing.frames import stereo_input_messages
+from stereo_depth_node.testing.scenes import StereoScene
 
 
 @dataclass
@@ -87,15 +81,11 @@ class StereoStreamClient(Node):
                      left_calibration: CameraCalibration, right_calibration: CameraCalibration,
                      stamp: int, right_stamp: int | None = None) -> None:
         """Publish one stereo frame; the right camera's stamp defaults to the left's."""
-        right_stamp = stamp if right_stamp is None else right_stamp
-        left_header = header_at(stamp, left_calibration.frame_id)
-        right_header = header_at(right_stamp, right_calibration.frame_id)
+        unknown = np.broadcast_to(np.float32(np.nan), left.shape[:2])  # no ground truth: a view
+        pair = StereoScene(left, right, encoding, unknown, left_calibration, right_calibration)
         self.sent_at[stamp] = time.monotonic()
-        self.publish_raw("left/image_rect", image_message(left, encoding, left_header))
-        self.publish_raw("left/camera_info", camera_info_message(left_calibration, left_header))
-        self.publish_raw("right/image_rect", image_message(right, encoding, right_header))
-        self.publish_raw("right/camera_info",
-                         camera_info_message(right_calibration, right_header))
+        for topic, message in zip(INPUT_TOPICS, stereo_input_messages(pair, stamp, right_stamp)):
+            self.publish_raw(topic, message)
 
     def publish_raw(self, topic: str, message: Image | CameraInfo) -> None:
         """Publish any message on one of the four input topics."""
