@@ -1,4 +1,7 @@
-"""Fixtures for the tests that run the node as a real process over DDS."""
+"""Shared fixtures: the scenes every suite uses, and the node as a real process over DDS.
+
+The builders behind the scene fixtures are in helpers.py, with the other shared helpers.
+"""
 
 import itertools
 import os
@@ -8,9 +11,29 @@ import pytest
 from stereo_depth_node.ros.config_files import config_file
 from stereo_depth_node.testing.node_process import NodeProcess, isolate_ros_environment
 
+import helpers
+
 # Node tests use ROS_DOMAIN_ID 20..39, the demo 90..99; traffic stays on 127.0.0.1.
 TEST_DOMAIN_ID = 20 + os.getpid() % 20
 _namespaces = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def motorcycle_scene():
+    """The Middlebury Motorcycle pair, loaded once (scikit-image decodes it; read-only)."""
+    return helpers.load_motorcycle()
+
+
+@pytest.fixture(scope="session")
+def box_scene():
+    """The 20 px box in front of the 10 px background (helpers.BOX), seed 5; read-only."""
+    return helpers.make_box_scene()
+
+
+@pytest.fixture(scope="session")
+def wall_scene():
+    """A textureless wall at 20 px in front of a textured background at 8 px; read-only."""
+    return helpers.make_wall_scene()
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,8 @@
 """``stereo-depth process`` and ``replay`` on bags the tests write themselves, in both formats."""
 
+import dataclasses
 import re
 import signal
-import subprocess
-import sys
 import time
 
 import numpy as np
@@ -21,27 +20,25 @@ from stereo_depth_node.ros.bag_process import ProcessOptions, process_bag
 from stereo_depth_node.ros.config_files import config_file
 from stereo_depth_node.ros.messages import (
     array_from_image,
-    camera_info_message,
     disparity_from_message,
-    header_at,
-    image_message,
     stamp_ns,
     type_name,
 )
+from stereo_depth_node.testing.frames import stereo_input_messages
 from stereo_depth_node.testing.node_process import NodeProcess
 from stereo_depth_node.testing.sample_bag import DEFAULT_TOPICS, write_stereo_bag
-from stereo_depth_node.testing.scenes import Layer, layered_scene, motorcycle
+
+from helpers import IN_BOX, SECOND, run_cli, start_cli
 
 pytestmark = pytest.mark.ros  # rosbags and rclpy serialization in every test; DDS in some
 
-SECOND = 1_000_000_000
 STAMPS = [1_700_000_000 * SECOND + i * SECOND // 10 for i in range(6)]
 
 
-@pytest.fixture(scope="module")
-def scene():
-    return layered_scene(width=320, height=240, background_disparity=10,
-                         layers=(Layer(100, 60, 220, 180, 20),), seed=11)
+@pytest.fixture
+def scene(box_scene):
+    """The shared box scene: a 20 px box in front of a 10 px background."""
+    return box_scene
 
 
 def read_bag(path):
@@ -58,8 +55,8 @@ def read_bag(path):
 
 
 @pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
-def test_process_writes_the_cores_result_for_every_frame(tmp_path, storage):
-    real = motorcycle()
+def test_process_writes_the_cores_result_for_every_frame(tmp_path, storage, motorcycle_scene):
+    real = motorcycle_scene
     write_stereo_bag(tmp_path / "in", real, STAMPS[:3], storage)
     summary = process_bag(tmp_path / "in", tmp_path / "out",
                           ProcessOptions(DEFAULT_TOPICS, storage=storage))
@@ -97,7 +94,7 @@ def test_include_inputs_prefix_and_sgbm_params_file(tmp_path, scene):
                                  "/stereo/disparity": 6, "/stereo/depth": 6, "/stereo/points2": 6}
         disparity = next(deserialize_message(d, DisparityImage)
                          for t, _, d in reader.messages(["/stereo/disparity"]))
-    box = disparity_from_message(disparity)[100:140, 140:180]
+    box = disparity_from_message(disparity)[IN_BOX]
     assert np.median(box) == pytest.approx(20.0, abs=1 / 16)
 
 
@@ -107,11 +104,8 @@ def test_unpaired_and_bad_frames_are_counted(tmp_path, scene):
     with BagWriter(tmp_path / "in") as writer:
         for stamp, right_calibration in ((STAMPS[0], broken), (STAMPS[1], flipped),
                                          (STAMPS[2], broken)):
-            header = header_at(stamp, "left")
-            messages = [image_message(scene.left, "mono8", header),
-                        camera_info_message(scene.left_calibration, header),
-                        image_message(scene.right, "mono8", header),
-                        camera_info_message(right_calibration, header)]
+            messages = stereo_input_messages(
+                dataclasses.replace(scene, right_calibration=right_calibration), stamp)
             if stamp == STAMPS[2]:
                 messages = messages[:1]  # a left image whose partners never come
             for topic, message in zip(DEFAULT_TOPICS, messages):
@@ -127,12 +121,7 @@ def test_unpaired_and_bad_frames_are_counted(tmp_path, scene):
 def test_a_message_that_cannot_be_decoded_is_skipped_and_reported(tmp_path, scene):
     with BagWriter(tmp_path / "in") as writer:
         for stamp in STAMPS[:3]:
-            header = header_at(stamp, "left")
-            messages = [image_message(scene.left, "mono8", header),
-                        camera_info_message(scene.left_calibration, header),
-                        image_message(scene.right, "mono8", header),
-                        camera_info_message(scene.right_calibration, header)]
-            for topic, message in zip(DEFAULT_TOPICS, messages):
+            for topic, message in zip(DEFAULT_TOPICS, stereo_input_messages(scene, stamp)):
                 data = serialize_message(message)
                 if stamp == STAMPS[1] and topic == "/right/camera_info":
                     data = data[:40]  # a truncated record
@@ -176,9 +165,7 @@ def test_damaged_bag_is_an_error_not_a_traceback(tmp_path, scene, storage):
     data_file = next(p for p in (tmp_path / "in").iterdir() if p.suffix in (".mcap", ".db3"))
     content = data_file.read_bytes()
     data_file.write_bytes(content[: len(content) // 2])  # truncated mid-recording
-    result = subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", "process",
-                             str(tmp_path / "in"), "--out", str(tmp_path / "out")],
-                            capture_output=True, text=True, timeout=120)
+    result = run_cli("process", tmp_path / "in", "--out", tmp_path / "out")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("stereo-depth process: error: ")
@@ -208,9 +195,7 @@ def test_replayed_bag_reaches_a_running_node(tmp_path, scene, ros_env, namespace
         remaps = [f"--remap=/cam/{s}/{k}:={namespace}/{side}/{topic}"
                   for s, side in (("l", "left"), ("r", "right"))
                   for k, topic in (("image", "image_rect"), ("info", "camera_info"))]
-        replay = subprocess.Popen([sys.executable, "-m", "stereo_depth_node.cli", "replay",
-                                   str(tmp_path / "in"), "--delay", "3", *remaps],
-                                  env=ros_env, stdout=subprocess.PIPE, text=True)
+        replay = start_cli("replay", tmp_path / "in", "--delay", "3", *remaps, env=ros_env)
         assert stream.spin_until(lambda: replay.poll() is not None, 60)
         assert replay.returncode == 0
         assert "published 40 messages" in replay.stdout.read()
@@ -218,7 +203,7 @@ def test_replayed_bag_reaches_a_running_node(tmp_path, scene, ros_env, namespace
     received = stream.received.messages["disparity"]
     assert len(received) >= len(stamps) - 2, sorted(received)  # best effort: allow losses
     assert set(received) <= set(stamps)  # the recorded stamps, untouched
-    box = disparity_from_message(received[max(received)])[100:140, 140:180]
+    box = disparity_from_message(received[max(received)])[IN_BOX]
     assert np.median(box) == pytest.approx(20.0, abs=1 / 16)
     # the bag's 200 ms spacing is kept: arrivals span about 1.8 s
     arrivals = sorted(stream.received.arrival["disparity"].values())
@@ -238,11 +223,9 @@ def test_replay_swaps_topics_exactly_as_asked(tmp_path, scene, ros_env, namespac
     listener.create_subscription(Image, topics[0], lambda m: frame_ids.append(m.header.frame_id),
                                  10)
     try:
-        replay = subprocess.Popen(
-            [sys.executable, "-m", "stereo_depth_node.cli", "replay", str(tmp_path / "in"),
-             "--delay", "2", "--remap", f"{topics[0]}:={topics[2]}",
-             "--remap", f"{topics[2]}:={topics[0]}"], env=ros_env, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+        replay = start_cli("replay", tmp_path / "in", "--delay", "2",
+                           "--remap", f"{topics[0]}:={topics[2]}",
+                           "--remap", f"{topics[2]}:={topics[0]}", env=ros_env)
         deadline = time.monotonic() + 60
         while replay.poll() is None and time.monotonic() < deadline:
             rclpy.spin_once(listener, timeout_sec=0.05)
@@ -256,9 +239,7 @@ def test_replay_swaps_topics_exactly_as_asked(tmp_path, scene, ros_env, namespac
 
 def test_ctrl_c_ends_a_looping_replay_cleanly(tmp_path, scene, ros_env):
     write_stereo_bag(tmp_path / "in", scene, [SECOND + i * SECOND // 100 for i in range(5)])
-    replay = subprocess.Popen([sys.executable, "-m", "stereo_depth_node.cli", "replay",
-                               str(tmp_path / "in"), "--loop", "--rate", "5"], env=ros_env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    replay = start_cli("replay", tmp_path / "in", "--loop", "--rate", "5", env=ros_env)
     time.sleep(4.0)
     replay.send_signal(signal.SIGINT)
     out, err = replay.communicate(timeout=30)
@@ -268,13 +249,9 @@ def test_ctrl_c_ends_a_looping_replay_cleanly(tmp_path, scene, ros_env):
 
 def test_replay_errors(tmp_path, scene):
     write_stereo_bag(tmp_path / "in", scene, STAMPS[:1])
-    result = subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", "replay",
-                             str(tmp_path / "in"), "--topics", "/nope"],
-                            capture_output=True, text=True, timeout=60)
+    result = run_cli("replay", tmp_path / "in", "--topics", "/nope")
     assert result.returncode == 2 and "has no topic /nope" in result.stderr
-    result = subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", "replay",
-                             str(tmp_path / "in"), "--remap", "/left/image_rect=/x"],
-                            capture_output=True, text=True, timeout=60)
+    result = run_cli("replay", tmp_path / "in", "--remap", "/left/image_rect=/x")
     assert result.returncode == 2 and "is not of the form OLD:=NEW" in result.stderr
     for options, message in (
             (["--delay", "-1"], "--delay -1.0 must be zero or more seconds"),
@@ -285,9 +262,7 @@ def test_replay_errors(tmp_path, scene):
              "two replayed topics would be published on /x"),
             (["--remap", "/left/image_rect:=/right/image_rect"],
              "two replayed topics would be published on /right/image_rect")):
-        result = subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", "replay",
-                                 str(tmp_path / "in"), *options],
-                                capture_output=True, text=True, timeout=60)
+        result = run_cli("replay", tmp_path / "in", *options)
         assert result.returncode == 2 and result.stderr.strip().splitlines() == [
             f"stereo-depth replay: error: {message}"], result.stderr
 
@@ -341,9 +316,7 @@ def test_process_flushes_the_last_approximate_frame_and_checks_types(tmp_path, s
         process_bag(tmp_path / "in", tmp_path / "out2", ProcessOptions(
             ("/left/camera_info", "/left/image_rect", "/right/image_rect",
              "/right/camera_info")))
-    result = subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", "process",
-                             str(tmp_path / "in"), "--out", str(tmp_path / "out3"),
-                             "--set", "queue_size=0"], capture_output=True, text=True,
-                            timeout=60)
+    result = run_cli("process", tmp_path / "in", "--out", tmp_path / "out3",
+                     "--set", "queue_size=0")
     assert result.returncode == 2 and "'queue_size' = 0 is not allowed: 1..1000" in result.stderr
     assert "Traceback" not in result.stderr

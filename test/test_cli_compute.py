@@ -1,7 +1,6 @@
 """``stereo-depth compute``: the tutorial's workflow on files, checked by reading the files back."""
 
 import re
-import subprocess
 import sys
 
 import cv2
@@ -20,14 +19,15 @@ from stereo_depth_node.testing.scenes import (
     MOTORCYCLE_FOCAL_PX,
     Layer,
     layered_scene,
-    motorcycle,
 )
+
+from helpers import run_cli
 
 
 @pytest.fixture(scope="module")
-def motorcycle_files(tmp_path_factory):
+def motorcycle_files(tmp_path_factory, motorcycle_scene):
     folder = tmp_path_factory.mktemp("motorcycle")
-    scene = motorcycle()
+    scene = motorcycle_scene
     cv2.imwrite(str(folder / "im0.png"), cv2.cvtColor(scene.left, cv2.COLOR_RGB2BGR))
     cv2.imwrite(str(folder / "im1.png"), cv2.cvtColor(scene.right, cv2.COLOR_RGB2BGR))
     f, cx, cy = MOTORCYCLE_FOCAL_PX, MOTORCYCLE_CX_LEFT_PX, MOTORCYCLE_CY_PX
@@ -166,11 +166,6 @@ def test_camera_info_yaml_pair(tmp_path, motorcycle_files):
         depth[known],
         MOTORCYCLE_FOCAL_PX * MOTORCYCLE_BASELINE_M / (disparity[known] + MOTORCYCLE_DOFFS_PX),
         rtol=1e-5)
-
-
-def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", *map(str, args)],
-                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.parametrize("make_args, message", [

@@ -7,6 +7,7 @@ itself is covered by ``test/test_node.py`` either way.
 """
 
 import os
+import sys
 import unittest
 
 import numpy as np
@@ -44,7 +45,6 @@ from launch_testing.actions import ReadyToTest  # noqa: E402
 from launch_testing.asserts import assertExitCodes  # noqa: E402
 from rclpy.signals import SignalHandlerOptions  # noqa: E402
 
-from stereo_depth_node.core.point_cloud import CloudLayout, unpack_cloud  # noqa: E402
 from stereo_depth_node.ros.dds_profile import (  # noqa: E402
     FAST_DDS_2_PROFILE_VARIABLE,
     FAST_DDS_3_PROFILE_VARIABLE,
@@ -55,24 +55,32 @@ from stereo_depth_node.ros.messages import (  # noqa: E402
     disparity_from_message,
     header_at,  # noqa: E402
 )
-from stereo_depth_node.testing.scenes import Layer, layered_scene  # noqa: E402
 from stereo_depth_node.testing.stream_client import StereoStreamClient  # noqa: E402
+
+# launch_test, run without pytest, loads this file without conftest.py: put test/ on sys.path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from helpers import (  # noqa: E402
+    BOX,
+    IN_BACKGROUND,
+    IN_BOX,
+    SECOND,
+    cloud_of,
+    make_box_scene,
+    publish_frame,
+)
 
 PACKAGE = "stereo_depth_node"
 NAMESPACE = "launch_test"  # given to the launch file relative; the node resolves it to /launch_test
-SECOND = 1_000_000_000
 STAMP = 1_700_000_000 * SECOND + 123_456_789
 OUTPUTS = ("disparity", "depth", "points2")
 INPUTS = ("left/image_rect", "left/camera_info", "right/image_rect", "right/camera_info")
 PROFILE_VARIABLES = (FAST_DDS_3_PROFILE_VARIABLE, FAST_DDS_2_PROFILE_VARIABLE)
 
-# A 20 px box in front of a 10 px background; f = 400 px and T = 0.1 m put the box at 2 m.
+# The shared box scene: a 20 px box in front of a 10 px background; f = 400 px and T = 0.1 m
+# (layered_scene's) put the box at 2 m.
 FOCAL_PX = 400.0
 BASELINE_M = 0.1
 BACKGROUND_DISPARITY = 10
-LAYER = Layer(100, 60, 220, 180, 20)
-BOX = (slice(100, 140), slice(140, 180))  # well inside the layer, clear of its edges
-BACKGROUND = (slice(100, 140), slice(240, 300))
 DISPARITY_STEP = 1 / 16  # the DisparityImage's delta_d: sub-pixel resolution
 
 
@@ -108,9 +116,7 @@ class TestLaunchedNode(unittest.TestCase):
         if cls.owns_rclpy:
             # launch_testing runs these tests in a thread; launch keeps its own signal handling.
             rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
-        cls.scene = layered_scene(width=320, height=240,
-                                  background_disparity=BACKGROUND_DISPARITY, layers=(LAYER,),
-                                  focal_px=FOCAL_PX, baseline_m=BASELINE_M, seed=5)
+        cls.scene = make_box_scene()
         cls.client = StereoStreamClient(OUTPUTS, namespace="/" + NAMESPACE,
                                         name="launch_test_client")
         scene, client = cls.scene, cls.client
@@ -119,8 +125,7 @@ class TestLaunchedNode(unittest.TestCase):
             scene.left, scene.right, scene.encoding, scene.left_calibration,
             scene.right_calibration, timeout=60.0)
         if cls.answered:
-            client.publish_pair(scene.left, scene.right, scene.encoding, scene.left_calibration,
-                                scene.right_calibration, STAMP)
+            publish_frame(client, scene, STAMP)
             client.spin_until(lambda: all(STAMP in client.received.messages.get(topic, {})
                                           for topic in OUTPUTS), 20.0)
         cls.outputs = {topic: client.received.messages.get(topic, {}).get(STAMP)
@@ -172,10 +177,10 @@ class TestLaunchedNode(unittest.TestCase):
         self.assertEqual(message.image.encoding, "32FC1")
         self.assertEqual((message.image.height, message.image.width), (240, 320))
         disparity = disparity_from_message(message)
-        box = disparity[BOX]
+        box = disparity[IN_BOX]
         self.assertGreater(np.isfinite(box).mean(), 0.9)
-        self.assertLessEqual(abs(np.nanmedian(box) - LAYER.disparity), DISPARITY_STEP)
-        self.assertLessEqual(abs(np.nanmedian(disparity[BACKGROUND]) - BACKGROUND_DISPARITY),
+        self.assertLessEqual(abs(np.nanmedian(box) - BOX.disparity), DISPARITY_STEP)
+        self.assertLessEqual(abs(np.nanmedian(disparity[IN_BACKGROUND]) - BACKGROUND_DISPARITY),
                              DISPARITY_STEP)
 
     def test_depth_is_f_t_over_d(self):
@@ -191,8 +196,8 @@ class TestLaunchedNode(unittest.TestCase):
                                    rtol=1e-5)
         self.assertTrue(np.isnan(depth[~known]).all())
         # the box is f T / 20 px = 2 m away, to within the depth of one disparity step
-        step_m = FOCAL_PX * BASELINE_M / (LAYER.disparity - DISPARITY_STEP) - 2.0
-        self.assertLessEqual(abs(np.nanmedian(depth[BOX]) - 2.0), step_m)
+        step_m = FOCAL_PX * BASELINE_M / (BOX.disparity - DISPARITY_STEP) - 2.0
+        self.assertLessEqual(abs(np.nanmedian(depth[IN_BOX]) - 2.0), step_m)
 
     def test_points2_layout_and_values(self):
         message = self.output("points2")
@@ -204,9 +209,7 @@ class TestLaunchedNode(unittest.TestCase):
                          [("x", 0, 7, 1), ("y", 4, 7, 1), ("z", 8, 7, 1), ("rgb", 16, 7, 1)])
         self.assertFalse(message.is_bigendian)
         self.assertFalse(message.is_dense)
-        layout = CloudLayout(tuple((f.name, f.offset) for f in message.fields),
-                             message.point_step)
-        cloud = unpack_cloud(bytes(message.data), layout, message.height, message.width)
+        cloud = cloud_of(message)
         depth = array_from_image(self.output("depth"))
         np.testing.assert_array_equal(cloud["z"], depth)
         v, u = 120, 160  # in the box; cx = 159.5, cy = 119.5

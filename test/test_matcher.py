@@ -4,13 +4,15 @@ import pytest
 from stereo_depth_node.core.matching import DenseMatcher, compute_disparity, create_matcher
 from stereo_depth_node.core.parameters import MatcherParams
 from stereo_depth_node.testing.metrics import evaluate
-from stereo_depth_node.testing.scenes import Layer, layered_scene, motorcycle
+from stereo_depth_node.testing.scenes import Layer
+
+from helpers import make_box_scene
 
 
 @pytest.fixture(scope="module")
 def planes():
-    return layered_scene(width=320, height=240, background_disparity=9,
-                         layers=(Layer(90, 60, 210, 180, 21),), seed=3)
+    """A 21 px box at columns 90..209 in front of a 9 px background: interior() knows its edges."""
+    return make_box_scene(seed=3, background_disparity=9, box=Layer(90, 60, 210, 180, 21))
 
 
 def interior(scene, margin=20):
@@ -81,8 +83,8 @@ def test_mismatched_images_are_rejected():
     (MatcherParams(), 30.0),  # stereo_image_proc defaults (BM)
     (MatcherParams(stereo_algorithm=1), 23.0),
 ])
-def test_motorcycle_accuracy(params, max_bad):
-    scene = motorcycle()
+def test_motorcycle_accuracy(params, max_bad, motorcycle_scene):
+    scene = motorcycle_scene
     grey = [np.dot(image[..., :3], [0.299, 0.587, 0.114]).round().astype(np.uint8)
             for image in (scene.left, scene.right)]
     disparity = compute_disparity(create_matcher(params), *grey)

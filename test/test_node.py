@@ -1,5 +1,6 @@
 """The node as a real process, driven over DDS (loopback only, own domain)."""
 
+import dataclasses
 import signal
 import time
 
@@ -12,27 +13,27 @@ from rclpy.qos import ReliabilityPolicy
 
 from stereo_depth_node.core.matching import DenseMatcher
 from stereo_depth_node.core.parameters import MatcherParams
-from stereo_depth_node.core.point_cloud import CloudLayout, unpack_cloud, unpack_rgb
+from stereo_depth_node.core.point_cloud import unpack_rgb
 from stereo_depth_node.core.processor import StereoProcessor
 from stereo_depth_node.ros.messages import (
+    INPUT_TOPICS,
     array_from_image,
-    camera_info_message,
     disparity_from_message,
     header_at,
-    image_message,
 )
-from stereo_depth_node.testing.scenes import Layer, layered_scene, motorcycle
+from stereo_depth_node.testing.frames import stereo_input_messages
+
+from helpers import IN_BACKGROUND, IN_BOX, SECOND, cloud_of, make_tiny_scene, publish_frame
 
 pytestmark = pytest.mark.ros  # a node process and a client over DDS in every test
 
-SECOND = 1_000_000_000
 ALL_OUTPUTS = ("disparity", "depth", "points2")
 
 
-@pytest.fixture(scope="module")
-def scene():
-    return layered_scene(width=320, height=240, background_disparity=10,
-                         layers=(Layer(100, 60, 220, 180, 20),), seed=5)
+@pytest.fixture
+def scene(box_scene):
+    """The shared box scene (seed 5): its 20 px box is 2 m away."""
+    return box_scene
 
 
 def connect(client, scene, timeout=30.0):
@@ -43,15 +44,11 @@ def connect(client, scene, timeout=30.0):
 
 def send(client, scene, stamp, outputs=ALL_OUTPUTS, timeout=10.0, right=None, **kwargs):
     """Publish one frame; return whether every output for its stamp arrived."""
-    client.publish_pair(scene.left, scene.right if right is None else right, scene.encoding,
-                        scene.left_calibration, scene.right_calibration, stamp, **kwargs)
+    if right is not None:
+        scene = dataclasses.replace(scene, right=right)
+    publish_frame(client, scene, stamp, **kwargs)
     return client.spin_until(
         lambda: all(stamp in client.received.messages.get(t, {}) for t in outputs), timeout)
-
-
-def cloud_of(message):
-    layout = CloudLayout(tuple((f.name, f.offset) for f in message.fields), message.point_step)
-    return unpack_cloud(bytes(message.data), layout, message.height, message.width)
 
 
 def set_parameters(client, namespace, **values):
@@ -70,8 +67,8 @@ def get_parameter(client, namespace, name):
     return future.result().values[0]
 
 
-def test_outputs_equal_the_core_on_real_data(start_node, client):
-    scene = motorcycle()
+def test_outputs_equal_the_core_on_real_data(start_node, client, motorcycle_scene):
+    scene = motorcycle_scene
     node = start_node()
     stream = client()
     connect(stream, scene)
@@ -129,16 +126,13 @@ def test_outputs_carry_the_left_camera_infos_header(start_node, client, scene):
     start_node({"approximate_sync": True})
     stream = client(ALL_OUTPUTS + ("confidence",))
     connect(stream, scene)
+    assert scene.left_calibration.frame_id == "left_camera_optical_frame"
     for stamp in (90 * SECOND, 91 * SECOND):
-        info_header = header_at(stamp, "left_camera_optical_frame")
-        image_header = header_at(stamp - 2_000_000, "left_imager")  # differs in both fields
-        stream.publish_raw("left/image_rect", image_message(scene.left, "mono8", image_header))
-        stream.publish_raw("left/camera_info",
-                           camera_info_message(scene.left_calibration, info_header))
-        right_header = header_at(stamp + 1_000_000, "right_camera_optical_frame")
-        stream.publish_raw("right/image_rect", image_message(scene.right, "mono8", right_header))
-        stream.publish_raw("right/camera_info",
-                           camera_info_message(scene.right_calibration, right_header))
+        messages = stereo_input_messages(scene, stamp, right_stamp=stamp + 1_000_000)
+        # the left image's header differs from the left camera info's in both fields
+        messages[0].header = header_at(stamp - 2_000_000, "left_imager")
+        for topic, message in zip(INPUT_TOPICS, messages):
+            stream.publish_raw(topic, message)
         stream.spin_until(lambda: False, 0.1)
     # the first set is certain once the second frame shows nothing closer can come
     outputs = ALL_OUTPUTS + ("confidence",)
@@ -166,7 +160,7 @@ def test_cloud_layouts(start_node, client, scene, use_color, avoid_padding, step
     assert [f.offset for f in message.fields] == [0, 4, 8, 12][: len(names)]
     z = cloud_of(message)["z"]
     # the 20 px box at f = 400 px, T = 0.1 m is 2 m away
-    assert np.median(z[100:140, 140:180]) == pytest.approx(2.0, rel=4e-3)
+    assert np.median(z[IN_BOX]) == pytest.approx(2.0, rel=4e-3)
 
 
 def test_qos_sensor_data_inputs_and_reliable_outputs(start_node, client, namespace, scene):
@@ -210,9 +204,9 @@ def test_live_parameter_change_changes_the_output(start_node, client, namespace,
     assert send(stream, scene, 11 * SECOND)
     after = stream.received.messages["disparity"][11 * SECOND]
     assert (after.min_disparity, after.max_disparity) == (16.0, 79.0)
-    background = disparity_from_message(after)[100:140, 240:300]
+    background = disparity_from_message(after)[IN_BACKGROUND]
     assert np.isnan(background).mean() > 0.9  # its 10 px are now below the search range
-    box = disparity_from_message(after)[100:140, 140:180]
+    box = disparity_from_message(after)[IN_BOX]
     assert np.median(box) == pytest.approx(20.0, abs=1 / 16)
 
 
@@ -238,13 +232,10 @@ def test_bad_frames_are_dropped_and_the_next_good_one_processed(start_node, clie
     connect(stream, scene)
     narrow = scene.right[:, :300].copy()
     assert not send(stream, scene, 20 * SECOND, right=narrow, timeout=2.0)
-    header = header_at(21 * SECOND, "left_camera_optical_frame")
-    for side, image in (("left", scene.left), ("right", scene.right)):
-        unknown = image_message(image, "mono8", header)
-        unknown.encoding = "yuv422"
-        stream.publish_raw(f"{side}/image_rect", unknown)
-        stream.publish_raw(f"{side}/camera_info", camera_info_message(
-            getattr(scene, f"{side}_calibration"), header))
+    unknown = stereo_input_messages(scene, 21 * SECOND)
+    unknown[0].encoding = unknown[2].encoding = "yuv422"  # both images
+    for topic, message in zip(INPUT_TOPICS, unknown):
+        stream.publish_raw(topic, message)
     assert send(stream, scene, 22 * SECOND)
     received = stream.received.messages["disparity"]
     assert 20 * SECOND not in received and 21 * SECOND not in received
@@ -262,8 +253,7 @@ def test_bad_calibration_is_dropped_with_its_reason(start_node, client, scene):
     connect(stream, scene)
     broken = scene.right_calibration
     flipped = type(broken)(broken.width, broken.height, broken.P * [1, 1, 1, -1], broken.frame_id)
-    stream.publish_pair(scene.left, scene.right, scene.encoding, scene.left_calibration, flipped,
-                        30 * SECOND)
+    publish_frame(stream, dataclasses.replace(scene, right_calibration=flipped), 30 * SECOND)
     assert send(stream, scene, 31 * SECOND)
     assert 30 * SECOND not in stream.received.messages["disparity"]
     assert "baseline" in node.output() and "must be positive" in node.output()
@@ -275,8 +265,7 @@ def test_approximate_sync_pairs_skewed_stamps(start_node, client, scene):
     connect(stream, scene)
     stamps = [40 * SECOND + i * SECOND // 10 for i in range(4)]
     for stamp in stamps:
-        stream.publish_pair(scene.left, scene.right, scene.encoding, scene.left_calibration,
-                            scene.right_calibration, stamp, right_stamp=stamp + 3_000_000)
+        publish_frame(stream, scene, stamp, right_stamp=stamp + 3_000_000)
         time.sleep(0.05)
     # a set is certain once the next frame shows no closer stamp can come: all but the last
     assert stream.spin_until(
@@ -290,8 +279,7 @@ def test_exact_sync_refuses_skewed_stamps_and_says_why(start_node, client, scene
     deadline = time.monotonic() + 6.0
     stamp = 50 * SECOND
     while time.monotonic() < deadline:
-        stream.publish_pair(scene.left, scene.right, scene.encoding, scene.left_calibration,
-                            scene.right_calibration, stamp, right_stamp=stamp + 3_000_000)
+        publish_frame(stream, scene, stamp, right_stamp=stamp + 3_000_000)
         stream.spin_until(lambda: False, 0.2)
         stamp += SECOND // 5
     assert stream.received.count("disparity") == 0
@@ -306,8 +294,7 @@ def test_lazy_without_subscribers(start_node, client, scene):
     stream = client(outputs=())
     assert stream.spin_until(stream.inputs_connected, 30)
     for i in range(20):  # a stream of frames nobody wants: nothing published, said once
-        stream.publish_pair(scene.left, scene.right, scene.encoding, scene.left_calibration,
-                            scene.right_calibration, (60 + i) * SECOND)
+        publish_frame(stream, scene, (60 + i) * SECOND)
         stream.spin_until(lambda: False, 0.2)
     assert node.output().count(
         "no subscriber to disparity, depth, points2 or confidence: waiting") == 1
@@ -369,9 +356,8 @@ def test_frames_opencv_refuses_are_dropped_and_time_may_jump_back(start_node, cl
     node = start_node()
     stream = client(["disparity"])
     connect(stream, scene)
-    tiny = layered_scene(width=40, height=12, background_disparity=2, layers=())
-    stream.publish_pair(tiny.left, tiny.right, tiny.encoding, tiny.left_calibration,
-                        tiny.right_calibration, 80 * SECOND)
+    tiny = make_tiny_scene()
+    publish_frame(stream, tiny, 80 * SECOND)
     assert send(stream, scene, 81 * SECOND, outputs=["disparity"])
     assert 80 * SECOND not in stream.received.messages["disparity"]
     assert "dropped frame at 80.000000 s: OpenCV cannot match a 40x12 pair" in node.output()
@@ -387,8 +373,7 @@ def test_a_camera_missing_after_time_jumps_back_is_reported_not_fatal(start_node
     connect(stream, scene)
     assert send(stream, scene, 100 * SECOND, outputs=["disparity"])
     # a simulator restarts at 10 s, but only the left camera comes back
-    left_only = image_message(scene.left, scene.encoding,
-                              header_at(10 * SECOND, scene.left_calibration.frame_id))
+    left_only = stereo_input_messages(scene, 10 * SECOND)[0]
     deadline = time.monotonic() + 5.0
     while time.monotonic() < deadline:
         stream.publish_raw("left/image_rect", left_only)

@@ -10,14 +10,24 @@ from stereo_depth_node.core.refinement import fill_holes_background
 from stereo_depth_node.testing.metrics import evaluate
 from stereo_depth_node.testing.scenes import Layer, layered_scene, slanted_scene
 
+from helpers import make_box_scene, make_tiny_scene
+
 SGBM = MatcherParams(stereo_algorithm=1, correlation_window_size=5, P1=200.0, P2=800.0,
                      disparity_range=32, uniqueness_ratio=10.0, disp12_max_diff=1)
-BOX = Layer(120, 60, 220, 180, 24)
+NEAR_BOX = Layer(120, 60, 220, 180, 24)
 
 
 @pytest.fixture(scope="module")
-def box_scene():
-    return layered_scene(width=320, height=240, background_disparity=8, layers=(BOX,), seed=21)
+def near_box_scene():
+    """A 24 px box at columns 120..219 in front of an 8 px background: the regions below
+    (the occluded band 106..117, the left band) follow from these numbers."""
+    return make_box_scene(seed=21, background_disparity=8, box=NEAR_BOX)
+
+
+@pytest.fixture(scope="module")
+def slanted():
+    """One textured plane whose disparity grows from 6 px (top row) to 30 px (bottom row)."""
+    return slanted_scene(width=320, height=240, top_disparity=6.0, bottom_disparity=30.0)
 
 
 def match(scene, params, outputs=("disparity",)):
@@ -25,12 +35,12 @@ def match(scene, params, outputs=("disparity",)):
                                            scene.encoding, scene.geometry, outputs)
 
 
-def test_border_matching_estimates_the_left_band(box_scene):
+def test_border_matching_estimates_the_left_band(near_box_scene):
     band = (slice(20, 220), slice(10, 32))  # inside min_disparity + disparity_range = 32
-    raw = match(box_scene, SGBM).disparity
+    raw = match(near_box_scene, SGBM).disparity
     assert np.isnan(raw[band]).all()
-    padded = match(box_scene, SGBM.replace(border_matching=True)).disparity
-    truth = box_scene.ground_truth[band]
+    padded = match(near_box_scene, SGBM.replace(border_matching=True)).disparity
+    truth = near_box_scene.ground_truth[band]
     known = np.isfinite(truth)  # pixels with x >= 8 have a match in the right image
     accuracy = evaluate(padded[band], truth, threshold=0.5)
     assert accuracy.density > 90.0 and accuracy.bad_kept < 1.0
@@ -55,25 +65,26 @@ def test_border_matching_does_not_pull_the_first_columns_to_zero():
     assert np.abs(disparity - 24.0).max() < 1.0  # filled: the background everywhere
 
 
-def test_lr_check_marks_the_occluded_band_beside_the_box(box_scene):
+def test_lr_check_marks_the_occluded_band_beside_the_box(near_box_scene):
     # Left pixels just left of the box see background that the box hides from the right
     # camera: columns 120 - (24 - 8) .. 119 are occluded.
     occluded = (slice(70, 170), slice(106, 118))
-    assert np.isnan(box_scene.ground_truth[occluded]).all()
+    assert np.isnan(near_box_scene.ground_truth[occluded]).all()
     # BM without its uniqueness, texture and speckle tests guesses there (SGBM marks
     # occlusions itself)
     unchecked = MatcherParams(correlation_window_size=9, disparity_range=32,
                               uniqueness_ratio=0.0, texture_threshold=0, speckle_size=0)
-    raw = match(box_scene, unchecked).disparity
-    checked = match(box_scene, unchecked.replace(lr_check_max_diff=1.0)).disparity
+    raw = match(near_box_scene, unchecked).disparity
+    checked = match(near_box_scene, unchecked.replace(lr_check_max_diff=1.0)).disparity
     assert np.isfinite(raw[occluded]).mean() > 0.5  # the matcher guesses there
     assert np.isfinite(checked[occluded]).mean() < 0.1
     visible = (slice(70, 170), slice(240, 300))
     assert np.isfinite(checked[visible]).mean() > 0.95
 
 
-def test_hole_filling_takes_the_background_side(box_scene):
-    filled = match(box_scene, SGBM.replace(lr_check_max_diff=1.0, fill_holes=True)).disparity
+def test_hole_filling_takes_the_background_side(near_box_scene):
+    filled = match(near_box_scene,
+                   SGBM.replace(lr_check_max_diff=1.0, fill_holes=True)).disparity
     occluded = (slice(70, 170), slice(106, 118))
     assert np.isfinite(filled[70:170, 40:300]).all()
     np.testing.assert_allclose(np.median(filled[occluded]), 8.0, atol=0.5)  # never 24
@@ -88,9 +99,8 @@ def test_hole_filling_rules_by_hand():
     assert np.isnan(fill_holes_background(np.full((1, 4), np.nan, np.float32))).all()
 
 
-def test_confidence_low_on_a_textureless_wall_high_on_texture():
-    scene = layered_scene(width=320, height=240, background_disparity=8,
-                          layers=(Layer(140, 60, 260, 180, 20, textureless=True),), seed=4)
+def test_confidence_low_on_a_textureless_wall_high_on_texture(wall_scene):
+    scene = wall_scene  # the wall covers columns 140..259, rows 60..179
     frame = match(scene, SGBM, ("confidence",))
     wall = frame.confidence[80:160, 170:240]
     textured = frame.confidence[80:160, 40:100]
@@ -101,9 +111,8 @@ def test_confidence_low_on_a_textureless_wall_high_on_texture():
     assert (frame.confidence[np.isnan(frame.disparity)] == 0).all()
 
 
-def test_min_confidence_removes_pixels_from_all_three_outputs():
-    scene = layered_scene(width=320, height=240, background_disparity=8,
-                          layers=(Layer(140, 60, 260, 180, 20, textureless=True),), seed=4)
+def test_min_confidence_removes_pixels_from_all_three_outputs(wall_scene):
+    scene = wall_scene  # the wall covers columns 140..259, rows 60..179
     kept = match(scene, SGBM.replace(min_confidence=0.5), ("points2", "confidence"))
     all_estimates = match(scene, SGBM, ("points2",))
     removed = np.isfinite(all_estimates.disparity) & np.isnan(kept.disparity)
@@ -114,8 +123,8 @@ def test_min_confidence_removes_pixels_from_all_three_outputs():
 
 
 @pytest.mark.parametrize("factor", [2, 4])
-def test_downsample_keeps_full_resolution_units(factor):
-    scene = slanted_scene(width=320, height=240, top_disparity=6.0, bottom_disparity=30.0)
+def test_downsample_keeps_full_resolution_units(factor, slanted):
+    scene = slanted
     params = SGBM.replace(disparity_range=64, downsample=factor)
     frame = match(scene, params)
     assert frame.disparity.shape == (240, 320)
@@ -127,14 +136,14 @@ def test_downsample_keeps_full_resolution_units(factor):
 
 
 @pytest.mark.parametrize("factor", [1, 2, 4])
-def test_valid_window_bounds_the_estimates_also_when_downsampled(factor, box_scene):
+def test_valid_window_bounds_the_estimates_also_when_downsampled(factor, near_box_scene):
     # BM (block 15, 64 disparities) fills exactly OpenCV's window, so it is the reference.
     params = MatcherParams(downsample=factor)
     window = DenseMatcher(params).valid_window(320, 240)
     matched_block = {1: 15, 2: 7, 4: 5}[factor]  # the block shrinks with the image, to >= 5
     assert window.x_offset == factor * (64 // factor + matched_block // 2 - 1)
     assert window.y_offset == factor * (matched_block // 2)
-    disparity = match(box_scene, params).disparity
+    disparity = match(near_box_scene, params).disparity
     known_columns = np.flatnonzero(np.isfinite(disparity).any(axis=0))
     known_rows = np.flatnonzero(np.isfinite(disparity).any(axis=1))
     assert known_columns[0] == window.x_offset
@@ -145,8 +154,8 @@ def test_valid_window_bounds_the_estimates_also_when_downsampled(factor, box_sce
 
 
 @pytest.mark.parametrize("factor", [1, 2, 4])
-def test_disparity_step_is_the_resolution_of_the_output(factor):
-    scene = slanted_scene(width=320, height=240, top_disparity=6.0, bottom_disparity=30.0)
+def test_disparity_step_is_the_resolution_of_the_output(factor, slanted):
+    scene = slanted
     params = SGBM.replace(disparity_range=64, downsample=factor)
     frame = match(scene, params)
     disparity = frame.disparity
@@ -156,15 +165,15 @@ def test_disparity_step_is_the_resolution_of_the_output(factor):
     assert frame.delta_d == DenseMatcher(params).step == factor / 16
 
 
-def test_slanted_plane_is_measured_to_sub_pixel_accuracy():
-    scene = slanted_scene()
+def test_slanted_plane_is_measured_to_sub_pixel_accuracy(slanted):
+    scene = slanted
     accuracy = evaluate(match(scene, SGBM.replace(disparity_range=48)).disparity,
                         scene.ground_truth, threshold=0.5)
     assert accuracy.bad_kept < 5.0 and accuracy.mean_abs_error < 0.25
 
 
-def test_downsampled_disparities_stay_inside_the_search_range():
-    scene = slanted_scene(width=320, height=240, top_disparity=6.0, bottom_disparity=30.0)
+def test_downsampled_disparities_stay_inside_the_search_range(slanted):
+    scene = slanted
     params = SGBM.replace(min_disparity=5, disparity_range=16, downsample=4)
     disparity = match(scene, params).disparity
     known = disparity[np.isfinite(disparity)]
@@ -172,14 +181,13 @@ def test_downsampled_disparities_stay_inside_the_search_range():
     assert known.min() >= 5 and known.max() <= 5 + 16 - 1
 
 
-def test_pixels_removed_by_min_confidence_have_confidence_zero():
-    scene = layered_scene(width=320, height=240, background_disparity=8,
-                          layers=(Layer(140, 60, 260, 180, 20, textureless=True),), seed=4)
+def test_pixels_removed_by_min_confidence_have_confidence_zero(wall_scene):
+    scene = wall_scene  # the wall covers columns 140..259, rows 60..179
     frame = match(scene, SGBM.replace(min_confidence=0.5), ("confidence",))
     assert (frame.confidence[np.isnan(frame.disparity)] == 0).all()
 
 
 def test_opencv_refusals_become_clear_errors():
-    tiny = layered_scene(width=40, height=12, background_disparity=2, layers=())
+    tiny = make_tiny_scene()
     with pytest.raises(ValueError, match="OpenCV cannot match a 40x12 pair"):
         match(tiny, MatcherParams())

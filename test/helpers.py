@@ -1,0 +1,101 @@
+"""Scenes, constants and small helpers shared by the tests.
+
+conftest.py makes fixtures of the scenes; the functions stay importable on their own for
+test_launch.py, whose unittest classes take no fixtures. Nothing here imports ROS at module
+level, so the quick lane (``pytest -m "not ros"``) can use it too.
+"""
+
+import functools
+import subprocess
+import sys
+import time
+
+from stereo_depth_node.core.point_cloud import CloudLayout, unpack_cloud
+from stereo_depth_node.testing.scenes import Layer, layered_scene, motorcycle
+
+SECOND = 1_000_000_000  # stamps are integer nanoseconds
+
+# The box scene: a textured 20 px box in front of a textured 10 px background, 320 x 240.
+# layered_scene's f = 400 px and T = 0.1 m put the box at f T / 20 px = 2 m.
+BOX = Layer(100, 60, 220, 180, 20)
+IN_BOX = (slice(100, 140), slice(140, 180))  # well inside the box, clear of its edges
+IN_BACKGROUND = (slice(100, 140), slice(240, 300))
+
+
+def _read_only(scene):
+    """The scene, its arrays made read-only: cached scenes are shared by many tests."""
+    for array in (scene.left, scene.right, scene.ground_truth):
+        array.flags.writeable = False
+    return scene
+
+
+@functools.cache
+def make_box_scene(seed=5, background_disparity=10, box=BOX):
+    """A textured box in front of a textured background, 320 x 240 mono8 (``layered_scene``).
+
+    The defaults are the box scene above; tests whose assertions depend on another box,
+    background or texture seed pass their own. Cached, so read-only: copy before changing.
+    """
+    return _read_only(layered_scene(width=320, height=240,
+                                    background_disparity=background_disparity, layers=(box,),
+                                    seed=seed))
+
+
+@functools.cache
+def make_wall_scene():
+    """A uniform grey (textureless) wall at 20 px in front of a textured background at 8 px."""
+    wall = Layer(140, 60, 260, 180, 20, textureless=True)
+    return _read_only(layered_scene(width=320, height=240, background_disparity=8,
+                                    layers=(wall,), seed=4))
+
+
+@functools.cache
+def make_tiny_scene():
+    """A 40 x 12 pair, smaller than OpenCV's matchers accept with the default parameters."""
+    return _read_only(layered_scene(width=40, height=12, background_disparity=2, layers=()))
+
+
+@functools.cache
+def load_motorcycle():
+    """The Middlebury Motorcycle pair from scikit-image, loaded once per session (read-only)."""
+    return _read_only(motorcycle())
+
+
+def run_cli(*args, timeout=120):
+    """Run ``stereo-depth ARGS`` to completion in a child process; output captured as text."""
+    return subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def start_cli(*args, env):
+    """Start ``stereo-depth ARGS`` in a child process with ``env``; stdout and stderr piped."""
+    return subprocess.Popen([sys.executable, "-m", "stereo_depth_node.cli", *map(str, args)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def cloud_of(message):
+    """The fields of an organized ``PointCloud2``, each shaped ``(height, width)``."""
+    layout = CloudLayout(tuple((f.name, f.offset) for f in message.fields), message.point_step)
+    return unpack_cloud(bytes(message.data), layout, message.height, message.width)
+
+
+def publish_frame(stream, scene, stamp, right_stamp=None):
+    """Publish one frame of ``scene`` with a ``StereoStreamClient``."""
+    stream.publish_pair(scene.left, scene.right, scene.encoding, scene.left_calibration,
+                        scene.right_calibration, stamp, right_stamp=right_stamp)
+
+
+def publish_until(stream, publish, condition, timeout, period=0.2):
+    """Call ``publish(i)`` (i = 0, 1, ...) every ``period`` s until ``condition()`` holds.
+
+    Spins ``stream`` in between. Returns whether the condition held within ``timeout`` s.
+    """
+    deadline = time.monotonic() + timeout
+    index = 0
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        publish(index)
+        index += 1
+        stream.spin_until(condition, period)
+    return True
