@@ -9,10 +9,14 @@ import cv2
 import numpy as np
 import pytest
 
+from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.core.processor import StereoProcessor
+from stereo_depth_node.testing.metrics import evaluate
+
 pytestmark = pytest.mark.ros  # the demo runs the node and streams to it over DDS
 
 
-def test_demo_writes_outputs_and_reports_accuracy(tmp_path):
+def test_demo_writes_outputs_and_reports_accuracy(tmp_path, motorcycle_scene):
     out = tmp_path / "demo"
     result = subprocess.run(
         [sys.executable, "-m", "stereo_depth_node.demo", "--out", str(out), "--frames", "3",
@@ -22,8 +26,16 @@ def test_demo_writes_outputs_and_reports_accuracy(tmp_path):
     assert len(re.findall(r"frame +\d: latency disparity +[\d.]+ ms", result.stdout)) == 3
     bad = float(re.search(r"bad-2.0 ([\d.]+) % \(holes counted as bad\)", result.stdout)[1])
     density = float(re.search(r"density ([\d.]+) %", result.stdout)[1])
-    # stereo_image_proc's BM defaults on Motorcycle: the core's figures (test_matcher)
-    assert 20.0 < bad < 30.0 and 75.0 < density < 80.0
+    # the node runs stereo_image_proc's BM defaults: the core's figures on the same pair, to
+    # the one decimal printed (27.3 % and 77.4 % with OpenCV 5.0), under generous ceilings
+    scene = motorcycle_scene
+    frame = StereoProcessor(MatcherParams()).process(scene.left, "rgb8", scene.right, "rgb8",
+                                                     scene.geometry)
+    core = evaluate(frame.disparity, scene.geometry.published_disparity(scene.ground_truth),
+                    threshold=2.0)
+    assert bad == pytest.approx(core.bad, abs=0.051)
+    assert density == pytest.approx(core.density, abs=0.051)
+    assert bad < 35.0 and density >= 70.0
     for name in ("disparity.png", "depth.png"):
         picture = cv2.imread(str(out / name))
         assert picture.shape == (500, 741, 3)

@@ -46,19 +46,30 @@ def test_every_preset_lists_only_valid_changes_to_the_defaults(preset):
     assert [name for name, value in parameters.items() if value == PARAMETERS[name].default] == []
 
 
+# Presets are compared with the defaults measured in the same run, under generous ceilings, so
+# that another OpenCV build's slightly different figures pass and a real regression does not.
+# The exact targets are judged on benchmarks/accuracy.py's report. Measured with OpenCV 5.0
+# (bad-2.0 %):
+# defaults bad 27.3, bad_kept 6.1, density 77.4; sgbm_quality bad 7.5, density 100;
+# nav_safe bad_kept 2.9, density 75.3.
+
+
 def test_sgbm_quality_is_dense_and_clearly_better_on_motorcycle(motorcycle_accuracy):
     default = motorcycle_accuracy("stereo_depth.yaml")
     quality = motorcycle_accuracy("sgbm_quality.yaml")
-    assert default.bad == pytest.approx(27.3, abs=0.5)
-    assert quality.density == 100.0
-    assert quality.bad <= 8.0  # the target; 7.5 % measured
+    assert default.bad < 35.0
+    assert quality.density == 100.0  # holes filled
+    assert quality.bad <= default.bad / 3  # 3.6 times fewer measured
+    assert quality.bad < 10.0
 
 
 def test_nav_safe_keeps_few_wrong_pixels_on_motorcycle(motorcycle_accuracy):
     default = motorcycle_accuracy("stereo_depth.yaml")
     nav = motorcycle_accuracy("nav_safe.yaml")
-    assert nav.bad_kept < 3.0 < default.bad_kept
-    assert nav.density >= 75.0  # the target; 75.3 % measured
+    assert default.bad_kept < 8.0
+    # 2.1 times fewer measured; without its min_confidence it would keep 4.9 %: 1.25 times
+    assert nav.bad_kept <= default.bad_kept / 1.5
+    assert nav.density >= 70.0
 
 
 def test_fast_preset_matches_at_half_resolution(motorcycle_accuracy):
