@@ -191,8 +191,7 @@ def publisher_process(domain_id: int, scene: StereoScene, conn: Connection) -> N
         start = time.monotonic()
         for index, stamp in enumerate(stamps):
             time.sleep(max(0.0, start + index / rate - time.monotonic()))
-            client.publish_pair(scene.left, scene.right, scene.encoding,
-                                scene.left_calibration, scene.right_calibration, stamp)
+            client.publish_pair(scene, stamp)
         conn.send(dict(client.sent_at))
     client.destroy_node()
     rclpy.try_shutdown()
@@ -212,8 +211,7 @@ def subscriber_process(domain_id: int, scene: StereoScene, outputs: tuple[str, .
     # prime() also warms the node up (its first frame is slow); it proves the
     # node -> subscriber path, the publisher's own path is checked by the parent.
     conn.send(client.spin_until(client.connected, STARTUP_TIMEOUT) and
-              client.prime(scene.left, scene.right, scene.encoding,
-                           scene.left_calibration, scene.right_calibration, STARTUP_TIMEOUT))
+              client.prime(scene, STARTUP_TIMEOUT))
     while True:
         rclpy.spin_once(client, timeout_sec=0.01)
         for messages in client.received.messages.values():

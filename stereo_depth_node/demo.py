@@ -68,8 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with NodeProcess(params_file, env=env) as node:
             if not (client.spin_until(client.connected, timeout=30.0) and
-                    client.prime(scene.left, scene.right, scene.encoding,
-                                 scene.left_calibration, scene.right_calibration)):
+                    client.prime(scene)):
                 print("the node did not answer within 60 s; its output:\n" + node.output())
                 return 1
             latencies = stream_frames(client, scene, args.frames, args.rate)
@@ -92,8 +91,7 @@ def stream_frames(client: StereoStreamClient, scene: StereoScene, frames: int,
     latencies = []
     for index in range(frames):
         stamp = (index + 1) * int(1e9 / rate)
-        client.publish_pair(scene.left, scene.right, scene.encoding,
-                            scene.left_calibration, scene.right_calibration, stamp)
+        client.publish_pair(scene, stamp)
         if not client.spin_until(functools.partial(all_outputs_arrived, client, stamp), 10.0):
             print(f"frame {index}: outputs missing after 10 s")
             continue

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import time
 
-from stereo_depth_node.core.point_cloud import CloudLayout, unpack_cloud
 from stereo_depth_node.testing.scenes import Layer, layered_scene, motorcycle
 
 SECOND = 1_000_000_000  # stamps are integer nanoseconds
@@ -73,16 +72,9 @@ def start_cli(*args, env):
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def cloud_of(message):
-    """The fields of an organized ``PointCloud2``, each shaped ``(height, width)``."""
-    layout = CloudLayout(tuple((f.name, f.offset) for f in message.fields), message.point_step)
-    return unpack_cloud(bytes(message.data), layout, message.height, message.width)
-
-
 def publish_frame(stream, scene, stamp, right_stamp=None):
     """Publish one frame of ``scene`` with a ``StereoStreamClient``."""
-    stream.publish_pair(scene.left, scene.right, scene.encoding, scene.left_calibration,
-                        scene.right_calibration, stamp, right_stamp=right_stamp)
+    stream.publish_pair(scene, stamp, right_stamp=right_stamp)
 
 
 def spin_until(node, condition, timeout):

@@ -52,8 +52,9 @@ from stereo_depth_node.ros.dds_profile import (  # noqa: E402
 )
 from stereo_depth_node.ros.messages import (  # noqa: E402
     array_from_image,
+    cloud_array,
     disparity_from_message,
-    header_at,  # noqa: E402
+    header_at,
 )
 from stereo_depth_node.testing.stream_client import StereoStreamClient  # noqa: E402
 
@@ -64,7 +65,6 @@ from helpers import (  # noqa: E402
     IN_BACKGROUND,
     IN_BOX,
     SECOND,
-    cloud_of,
     make_box_scene,
     publish_frame,
 )
@@ -121,9 +121,7 @@ class TestLaunchedNode(unittest.TestCase):
                                         name="launch_test_client")
         scene, client = cls.scene, cls.client
         cls.connected = client.spin_until(client.connected, 60.0)
-        cls.answered = cls.connected and client.prime(
-            scene.left, scene.right, scene.encoding, scene.left_calibration,
-            scene.right_calibration, timeout=60.0)
+        cls.answered = cls.connected and client.prime(scene, timeout=60.0)
         if cls.answered:
             publish_frame(client, scene, STAMP)
             client.spin_until(lambda: all(STAMP in client.received.messages.get(topic, {})
@@ -209,7 +207,7 @@ class TestLaunchedNode(unittest.TestCase):
                          [("x", 0, 7, 1), ("y", 4, 7, 1), ("z", 8, 7, 1), ("rgb", 16, 7, 1)])
         self.assertFalse(message.is_bigendian)
         self.assertFalse(message.is_dense)
-        cloud = cloud_of(message)
+        cloud = cloud_array(message)
         depth = array_from_image(self.output("depth"))
         np.testing.assert_array_equal(cloud["z"], depth)
         v, u = 120, 160  # in the box; cx = 159.5, cy = 119.5

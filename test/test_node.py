@@ -17,6 +17,7 @@ from stereo_depth_node.core.processor import StereoProcessor
 from stereo_depth_node.ros.messages import (
     INPUT_TOPICS,
     array_from_image,
+    cloud_array,
     disparity_from_message,
     header_at,
 )
@@ -26,7 +27,6 @@ from helpers import (
     IN_BACKGROUND,
     IN_BOX,
     SECOND,
-    cloud_of,
     make_tiny_scene,
     publish_frame,
     publish_until,
@@ -45,8 +45,7 @@ def scene(box_scene):
 
 def connect(client, scene, timeout=30.0):
     assert client.spin_until(client.connected, timeout), "node did not match the client"
-    assert client.prime(scene.left, scene.right, scene.encoding, scene.left_calibration,
-                        scene.right_calibration, timeout), "node did not answer"
+    assert client.prime(scene, timeout), "node did not answer"
 
 
 def send(client, scene, stamp, outputs=ALL_OUTPUTS, timeout=10.0, **kwargs):
@@ -118,7 +117,7 @@ def test_outputs_equal_the_core_on_real_data(start_node, client, motorcycle_scen
     assert [(f.name, f.offset, f.datatype, f.count) for f in cloud_msg.fields] == \
         [("x", 0, 7, 1), ("y", 4, 7, 1), ("z", 8, 7, 1), ("rgb", 16, 7, 1)]
     assert cloud_msg.row_step == 32 * 741 and not cloud_msg.is_dense
-    cloud = cloud_of(cloud_msg)
+    cloud = cloud_array(cloud_msg)
     np.testing.assert_array_equal(cloud["z"], depth)
     v, u = 250, 400
     assert cloud["x"][v, u] == pytest.approx((u - 311.193) * depth[v, u] / 994.978, rel=1e-5)
@@ -162,7 +161,7 @@ def test_cloud_layouts(start_node, client, scene, use_color, avoid_padding, step
     assert message.point_step == step
     assert [f.name for f in message.fields] == names
     assert [f.offset for f in message.fields] == [0, 4, 8, 12][: len(names)]
-    z = cloud_of(message)["z"]
+    z = cloud_array(message)["z"]
     # the 20 px box at f = 400 px, T = 0.1 m is 2 m away
     assert np.median(z[IN_BOX]) == pytest.approx(2.0, rel=4e-3)
 

@@ -25,9 +25,14 @@ EXTRA_STAGES_OFF = {"border_matching": False, "lr_check_max_diff": 0.0, "fill_ho
 
 
 def test_defaults_are_stereo_image_procs_with_every_extra_stage_off():
-    assert dataclasses.asdict(MatcherParams()) == {**STEREO_IMAGE_PROC_DEFAULTS, **EXTRA_STAGES_OFF}
-    assert {s.name: s.default for s in MATCHER_PARAMETERS} == \
-        {**STEREO_IMAGE_PROC_DEFAULTS, **EXTRA_STAGES_OFF}
+    defaults = dataclasses.asdict(MatcherParams())
+    assert defaults == {s.name: s.default for s in MATCHER_PARAMETERS}
+    assert {**STEREO_IMAGE_PROC_DEFAULTS, **EXTRA_STAGES_OFF}.items() <= defaults.items()
+    # Every stage beyond stereo_image_proc (these and any added later) is off by default:
+    # false, or the lowest value its range allows (0 px, 0 confidence, downsample 1).
+    extra = [s for s in MATCHER_PARAMETERS if s.name not in STEREO_IMAGE_PROC_DEFAULTS]
+    assert {s.name for s in extra} >= set(EXTRA_STAGES_OFF)
+    assert [s.name for s in extra if s.default != s.minimum] == []
 
 
 @pytest.mark.parametrize("name, value, allowed", [

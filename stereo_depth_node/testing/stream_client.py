@@ -12,13 +12,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import rclpy
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo, Image
 
-from stereo_depth_node.core.geometry import CameraCalibration
 from stereo_depth_node.ros.messages import INPUT_TOPICS, INPUT_TYPES, OUTPUT_TYPES, stamp_ns
 from stereo_depth_node.testing.frames import stereo_input_messages
 from stereo_depth_node.testing.scenes import StereoScene
@@ -77,23 +75,17 @@ class StereoStreamClient(Node):
         """Whether the node has matched every input publisher and output subscription."""
         return self.inputs_connected() and all(s.get_publisher_count() > 0 for s in self._outputs)
 
-    def publish_pair(self, left: np.ndarray, right: np.ndarray, encoding: str,
-                     left_calibration: CameraCalibration, right_calibration: CameraCalibration,
-                     stamp: int, right_stamp: int | None = None) -> None:
-        """Publish one stereo frame; the right camera's stamp defaults to the left's."""
-        unknown = np.broadcast_to(np.float32(np.nan), left.shape[:2])  # no ground truth: a view
-        pair = StereoScene(left, right, encoding, unknown, left_calibration, right_calibration)
+    def publish_pair(self, scene: StereoScene, stamp: int, right_stamp: int | None = None) -> None:
+        """Publish one frame of ``scene``; the right camera's stamp defaults to the left's."""
         self.sent_at[stamp] = time.monotonic()
-        for topic, message in zip(INPUT_TOPICS, stereo_input_messages(pair, stamp, right_stamp)):
+        for topic, message in zip(INPUT_TOPICS, stereo_input_messages(scene, stamp, right_stamp)):
             self.publish_raw(topic, message)
 
     def publish_raw(self, topic: str, message: Image | CameraInfo) -> None:
         """Publish any message on one of the four input topics."""
         self._inputs[topic].publish(message)
 
-    def prime(self, left: np.ndarray, right: np.ndarray, encoding: str,
-              left_calibration: CameraCalibration, right_calibration: CameraCalibration,
-              timeout: float = 30.0) -> bool:
+    def prime(self, scene: StereoScene, timeout: float = 30.0) -> bool:
         """Stream a frame until the node answers, then forget what arrived.
 
         Discovery is not symmetric: the client may see the node's subscriptions
@@ -103,7 +95,7 @@ class StereoStreamClient(Node):
         deadline = time.monotonic() + timeout
         stamp = 1
         while time.monotonic() < deadline:
-            self.publish_pair(left, right, encoding, left_calibration, right_calibration, stamp)
+            self.publish_pair(scene, stamp)
             if self.spin_until(lambda: any(self.received.messages.values()), 0.5):
                 self.received = Received()
                 self.sent_at.clear()
