@@ -43,7 +43,11 @@ from stereo_depth_node.core.parameters import ALGORITHM_BM, ALGORITHM_SGBM, Matc
 from stereo_depth_node.offline.param_file import load_parameters
 from stereo_depth_node.ros.config_files import config_file
 from stereo_depth_node.ros.memory import keep_large_buffers
-from stereo_depth_node.testing.node_process import NodeProcess, isolate_ros_environment
+from stereo_depth_node.testing.node_process import (
+    NodeProcess,
+    domain_id_argument,
+    isolate_ros_environment,
+)
 from stereo_depth_node.testing.scenes import Layer, StereoScene, layered_scene
 
 SIZES = ((640, 480), (1280, 720))
@@ -459,7 +463,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short smoke run")
     parser.add_argument("--out", type=Path, default=None, help="write raw results as JSON")
-    parser.add_argument("--domain-id", type=int, default=60 + os.getpid() % 20,
+    parser.add_argument("--domain-id", type=domain_id_argument, default=60 + os.getpid() % 20,
                         help="ROS_DOMAIN_ID of this run (traffic stays on 127.0.0.1)")
     return parser.parse_args(argv)
 

@@ -32,7 +32,11 @@ from stereo_depth_node.ros.messages import (
     points_from_cloud_message,
 )
 from stereo_depth_node.testing.metrics import evaluate
-from stereo_depth_node.testing.node_process import NodeProcess, isolate_ros_environment
+from stereo_depth_node.testing.node_process import (
+    NodeProcess,
+    domain_id_argument,
+    isolate_ros_environment,
+)
 from stereo_depth_node.testing.scenes import StereoScene, motorcycle
 from stereo_depth_node.testing.stream_client import Received, StereoStreamClient
 
@@ -47,7 +51,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="node parameters (default: config/stereo_depth.yaml)")
     parser.add_argument("--frames", type=int, default=10, help="frames to stream")
     parser.add_argument("--rate", type=float, default=5.0, help="frames per second")
-    parser.add_argument("--domain-id", type=int, default=90 + os.getpid() % 10,
+    parser.add_argument("--domain-id", type=domain_id_argument, default=90 + os.getpid() % 10,
                         help="ROS_DOMAIN_ID of this run (traffic stays on 127.0.0.1)")
     return parser.parse_args(argv)
 

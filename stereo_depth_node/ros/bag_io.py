@@ -21,8 +21,14 @@ from rclpy.validate_full_topic_name import validate_full_topic_name
 from rosbags.rosbag2 import Reader, ReaderError, StoragePlugin, Writer, WriterError
 from rosbags.typesys import Stores, get_typestore
 
+from stereo_depth_node.ros.distribution import ros_distro
+
 STORAGE_FORMATS = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}
-_TYPESTORE = get_typestore(Stores.ROS2_KILTED)
+# Message definitions written into bags: those of the distribution whose messages are loaded.
+TYPESTORES = {"humble": Stores.ROS2_HUMBLE, "iron": Stores.ROS2_IRON, "jazzy": Stores.ROS2_JAZZY,
+              "kilted": Stores.ROS2_KILTED}
+BAG_TYPESTORE = TYPESTORES.get(ros_distro() or "", Stores.LATEST)
+_TYPESTORE = get_typestore(BAG_TYPESTORE)
 # What a damaged bag can raise from inside rosbags and its storage back ends.
 _READ_ERRORS = (ReaderError, sqlite3.Error, OSError, ValueError, KeyError, IndexError,
                 AssertionError, EOFError)

@@ -7,6 +7,7 @@ profile for large messages, in the node's process and in its own.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import subprocess
@@ -15,24 +16,67 @@ import tempfile
 from pathlib import Path
 
 from stereo_depth_node.ros.config_files import config_file
-from stereo_depth_node.ros.dds_profile import FASTDDS_PROFILE, fastdds_profile_variable
+from stereo_depth_node.ros.dds_profile import (
+    FAST_DDS_2_PROFILE_VARIABLE,
+    FAST_DDS_3_PROFILE_VARIABLE,
+    FASTDDS_MIXED_HOST_PROFILE,
+    FASTDDS_PROFILE,
+    fastdds_profile_variable,
+)
+
+# Set by the ROS wheels for their own virtual environment's libraries: a child process that
+# runs another environment's interpreter must not inherit them.
+WHEEL_VARIABLES = ("LD_LIBRARY_PATH", "_ROS_WHEELS_BOOTSTRAP_COMPLETE")
 
 
-def isolate_ros_environment(domain_id: int) -> dict[str, str]:
+def isolate_ros_environment(domain_id: int, profile: str = FASTDDS_PROFILE) -> dict[str, str]:
     """Set (in ``os.environ``) and return the variables of an isolated DDS domain.
 
-    Must run before ``rclpy.init()`` in this process; the returned mapping is
-    the complete environment for child processes.
+    ``profile`` (a file in ``config/``) is set in the variable this process's
+    Fast DDS reads; the mixed-host profile in both variables, for children of
+    either Fast DDS major version. Must run before ``rclpy.init()`` in this
+    process; the returned mapping is the complete environment for child processes.
     """
-    if not 0 <= domain_id <= 101:
-        raise ValueError(f"ROS_DOMAIN_ID {domain_id} must be in 0..101")
+    check_domain_id(domain_id)
+    path = str(config_file(profile))
+    variables = (FAST_DDS_3_PROFILE_VARIABLE, FAST_DDS_2_PROFILE_VARIABLE) \
+        if profile == FASTDDS_MIXED_HOST_PROFILE else (fastdds_profile_variable(),)
     os.environ.update({
         "ROS_DOMAIN_ID": str(domain_id),
         "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST",
-        fastdds_profile_variable(): str(config_file(FASTDDS_PROFILE)),
         "RMW_IMPLEMENTATION": "rmw_fastrtps_cpp",
+        **{variable: path for variable in variables},
     })
     return dict(os.environ)
+
+
+def check_domain_id(domain_id: int) -> int:
+    """``domain_id`` if ROS allows it on every platform (0..101), else ValueError saying so."""
+    if not 0 <= domain_id <= 101:
+        raise ValueError(f"ROS_DOMAIN_ID {domain_id} is outside 0..101, the domain ids ROS 2 "
+                         "allows on every platform")
+    return domain_id
+
+
+def domain_id_argument(text: str) -> int:
+    """An ``argparse`` type for ``--domain-id``: one line naming the allowed range on error."""
+    try:
+        return check_domain_id(int(text))
+    except ValueError as error:
+        message = str(error) if text.strip().lstrip("-").isdigit() else \
+            f"{text!r} is not a whole number"
+        raise argparse.ArgumentTypeError(message) from None
+
+
+def environment_for(python: str, env: dict[str, str]) -> dict[str, str]:
+    """``env`` for a child process that runs ``python``.
+
+    Without this environment's wheel variables when ``python`` belongs to
+    another virtual environment (another ROS distribution).
+    """
+    if python == sys.executable:
+        return env
+    return {name: value for name, value in env.items() if name not in WHEEL_VARIABLES}
 
 
 class NodeProcess:
@@ -46,12 +90,18 @@ class NodeProcess:
         ``-p name:=value`` overrides.
     env : dict, optional
         Environment of the child (see :func:`isolate_ros_environment`).
+    ros_args : list of str, optional
+        More ``--ros-args`` arguments (remappings).
+    python : str, optional
+        The interpreter to run the node with (another virtual environment's,
+        for a node of another ROS distribution); this one's by default.
     """
 
     def __init__(self, params_file: Path | None = None,
                  parameters: dict[str, object] | None = None,
-                 env: dict[str, str] | None = None, ros_args: list[str] | None = None) -> None:
-        command = [sys.executable, "-m", "stereo_depth_node.ros.node", "--ros-args"]
+                 env: dict[str, str] | None = None, ros_args: list[str] | None = None,
+                 python: str = sys.executable) -> None:
+        command = [python, "-m", "stereo_depth_node.ros.node", "--ros-args"]
         if params_file is not None:
             command += ["--params-file", str(params_file)]
         for name, value in (parameters or {}).items():
@@ -59,7 +109,8 @@ class NodeProcess:
             command += ["-p", f"{name}:={text}"]
         command += ros_args or []
         self._log = tempfile.TemporaryFile(mode="w+")
-        self.process = subprocess.Popen(command, env=env, stdout=self._log,
+        self.process = subprocess.Popen(command, env=None if env is None else
+                                        environment_for(python, env), stdout=self._log,
                                         stderr=subprocess.STDOUT)
 
     def stop(self, sig: int = signal.SIGINT, timeout: float = 10.0) -> int:
