@@ -1,25 +1,33 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 from glob import glob
+from pathlib import Path
+from xml.etree import ElementTree
 
 from setuptools import find_packages, setup
 
 package_name = "stereo_depth_node"
+# Name, version, maintainer, licence and URL are package.xml's: one place to edit them.
+manifest = ElementTree.parse(Path(__file__).with_name("package.xml")).getroot()
+maintainer = manifest.find("maintainer")
 
 setup(
-    name=package_name,
-    version="0.1.0",
+    name=manifest.findtext("name"),
+    version=manifest.findtext("version"),
     packages=find_packages(include=[package_name, f"{package_name}.*"]),
     data_files=[
         ("share/ament_index/resource_index/packages", [f"resource/{package_name}"]),
-        (f"share/{package_name}", ["package.xml"]),
+        (f"share/{package_name}", ["package.xml", "LICENSE"]),
         (f"share/{package_name}/launch", glob("launch/*.launch.py")),
         (f"share/{package_name}/config", glob("config/*.yaml") + glob("config/*.xml")),
     ],
     install_requires=["setuptools"],
     zip_safe=True,
-    maintainer="stereo_depth_node maintainers",
-    maintainer_email="maintainers@stereo-depth-node.invalid",
-    description="Stereo disparity, depth and point clouds for ROS 2.",
-    license="Apache-2.0",
+    maintainer=maintainer.text,
+    maintainer_email=maintainer.get("email"),
+    url=manifest.findtext("url[@type='website']"),
+    description=" ".join(manifest.findtext("description").split()),
+    license=manifest.findtext("license"),
     entry_points={
         "console_scripts": [
             "stereo_depth_node = stereo_depth_node.ros.node:main",

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Accuracy of raw OpenCV and of every preset on real and synthetic scenes with ground truth.
 
 One run, the same frames for every method:

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Peak memory of ``stereo-depth process`` against bag length: it must stay flat.
 
 Writes synthetic 640x480 stereo bags of increasing length, runs

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """How many large best-effort messages arrive between two processes, with and without the profile.
 
 A publisher process sends N messages of a given size at a given rate with

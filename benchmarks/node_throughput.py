@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Throughput and latency of stereo_depth_node, against the bare OpenCV matcher.
 
 On the same synthetic frames (640x480 and 1280x720, mono8) this measures

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Launch ``stereo_depth_node`` with its parameters file, input remappings and Fast DDS profile.
 
 The node subscribes ``left/image_rect``, ``left/camera_info``, ``right/image_rect`` and

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """``stereo-depth``: the node's core on image files and rosbag2 files.
 
 Subcommands:
@@ -307,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         if (error.name or "").partition(".")[0] != "rosbags":
             raise
         print(f"stereo-depth {args.command}: error: bag files are read and written with the "
-              "'rosbags' package, which is not installed: pip install rosbags", file=sys.stderr)
+              "'rosbags' package, which is not installed: pip install rosbags (in a ROS "
+              "workspace: rosdep key python3-rosbags-pip)", file=sys.stderr)
         return 2
 
 

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end demo: the node on the Middlebury Motorcycle pair, over real DDS.
 
 Starts ``stereo_depth_node`` as its own process, streams the pair (with

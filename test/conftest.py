@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Shared fixtures: the scenes every suite uses, and the node as a real process over DDS.
 
 The builders behind the scene fixtures are in helpers.py, with the other shared helpers.

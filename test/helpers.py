@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Scenes, constants and small helpers shared by the tests.
 
 conftest.py makes fixtures of the scenes; the functions stay importable on their own for

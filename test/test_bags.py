@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """``stereo-depth process`` and ``replay`` on bags the tests write themselves, in both formats."""
 
 import dataclasses

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """``stereo-depth compute``: the tutorial's workflow on files, checked by reading the files back."""
 
 import re
@@ -262,4 +264,5 @@ def test_bag_commands_without_rosbags_say_what_to_install(tmp_path, monkeypatch,
     assert main(["process", str(tmp_path / "in"), "--out", str(tmp_path / "out")]) == 2
     assert capsys.readouterr().err.strip() == (
         "stereo-depth process: error: bag files are read and written with the 'rosbags' "
-        "package, which is not installed: pip install rosbags")
+        "package, which is not installed: pip install rosbags (in a ROS workspace: rosdep key "
+        "python3-rosbags-pip)")

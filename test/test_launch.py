@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """The installed launch file, run by launch_testing: namespace, remappings, parameters, outputs.
 
 Needs a ROS 2 installation with launch_testing and this package built and installed in a

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """A camera driver of one ROS 2 distribution and the node of another, on one host.
 
 Fast DDS 2 (Jazzy) and Fast DDS 3 (Kilted) cannot share memory; with the

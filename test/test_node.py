@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """The node as a real process, driven over DDS (loopback only, own domain)."""
 
 import dataclasses

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Each depth-quality stage does what it claims, on synthetic scenes with exact ground truth."""
 
 import numpy as np

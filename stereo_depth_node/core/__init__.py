@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """The ROS-free core: disparity, depth and point clouds from a rectified stereo pair.
 
 Everything the node computes, as plain Python on NumPy arrays::

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Rectified stereo geometry: disparity ↔ depth ↔ 3-D points.
 
 ROS-free. A :class:`StereoGeometry` is built once per calibration from the two

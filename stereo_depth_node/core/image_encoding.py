@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Conversion between ``sensor_msgs/Image`` buffers and NumPy arrays.
 
 ROS-free: the functions take and return the message's plain fields

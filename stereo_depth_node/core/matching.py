@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Dense matching with OpenCV's StereoBM and StereoSGBM.
 
 One OpenCV call, and what surrounds it: border padding, the right view and

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Every parameter of the node, defined once: name, type, default, range, meaning and flags.
 
 Two frozen dataclasses hold them: :class:`MatcherParams` (matching and the

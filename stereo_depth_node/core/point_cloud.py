@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Organized ``sensor_msgs/PointCloud2`` layouts and packing, ROS-free.
 
 The four layouts are those of ``stereo_image_proc``'s point cloud node:

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """One stereo frame in, disparity, depth and 3-D points out: the ROS-free pipeline.
 
 The node, ``stereo-depth compute`` and ``stereo-depth process`` all run frames

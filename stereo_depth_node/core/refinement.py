@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Left-right consistency, per-pixel confidence and background-favouring hole filling.
 
 ROS-free. Disparities are matcher disparities ``x_l - x_r`` (pixels, float32,

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Time synchronization of several message streams, ROS-free.
 
 Two policies with the semantics of ``message_filters`` as ``stereo_image_proc``

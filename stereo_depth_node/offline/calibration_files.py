@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Stereo calibrations from files: Middlebury ``calib.txt`` and ROS camera_info YAML."""
 
 from __future__ import annotations

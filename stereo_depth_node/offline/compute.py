@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """``stereo-depth compute``: one image pair from files to disparity, depth and cloud files.
 
 ROS-free. Writes into a temporary folder beside the output and moves the

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Read the node's ROS 2 parameter YAML files outside ROS (for the offline tools and tests)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Portable float maps (PFM), the Middlebury format for disparity and depth."""
 
 from __future__ import annotations

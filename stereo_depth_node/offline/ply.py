@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Binary little-endian PLY point clouds (MeshLab, Open3D, CloudCompare read them)."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """False-colour pictures of disparity and depth maps."""
 
 from __future__ import annotations

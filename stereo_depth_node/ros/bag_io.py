@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """rosbag2 files (sqlite3 and mcap) read and written with ``rosbags``, messages as raw CDR.
 
 Messages stay serialized here; rclpy's ``serialize_message`` and

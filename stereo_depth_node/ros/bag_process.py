@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """``stereo-depth process``: run the node's pipeline over a bag and write a new bag.
 
 The same synchronizer, core and message conversions as the node, fed from a

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """``stereo-depth replay``: publish a bag's messages with their recorded timing.
 
 Messages are published as recorded (serialized bytes, so header stamps are

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Where the package's ``config/`` files are: the source tree's, else the installed share."""
 
 from __future__ import annotations

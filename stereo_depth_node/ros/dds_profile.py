@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """The Fast DDS profiles the package ships, and the variable Fast DDS reads a profile from.
 
 ``fastdds_large_messages.xml``: a 64 MiB shared-memory segment for large messages

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Which ROS 2 distribution's libraries this interpreter loads, and what follows from that.
 
 The PyPI wheels set no ``ROS_DISTRO``, and a shell may have sourced one

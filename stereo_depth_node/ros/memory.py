@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Heap settings for processes that handle multi-megabyte messages every frame."""
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """ROS 2 messages to and from the core: topics, headers, images, calibrations, outputs.
 
 :func:`output_messages` turns one synchronized set of input messages into the

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """The ``stereo_depth_node`` ROS 2 node: plumbing around :class:`StereoProcessor`.
 
 Subscribes ``left/image_rect``, ``left/camera_info``, ``right/image_rect``,

@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """The node's input messages for one stereo frame of a scene: for streaming and for bags."""
 
 from __future__ import annotations

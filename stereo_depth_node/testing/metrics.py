@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Disparity accuracy against ground truth (Middlebury-style bad-pixel rates)."""
 
 from __future__ import annotations

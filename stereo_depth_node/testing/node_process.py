@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Run the node as its own process on an isolated, loopback-only DDS domain.
 
 Shared by the demo, the benchmark and the tests: each picks its own

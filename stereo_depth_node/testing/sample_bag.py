@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Write stereo bags from a scene: test data and benchmark input, in either storage format."""
 
 from __future__ import annotations

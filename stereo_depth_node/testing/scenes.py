@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """Stereo scenes with ground truth: the Middlebury Motorcycle pair and synthetic layers.
 
 ROS-free. Every scene carries its calibration, so that the same data feeds

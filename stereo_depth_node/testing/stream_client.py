@@ -1,3 +1,5 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
 """A ROS 2 client that streams stereo frames to the node and collects its outputs.
 
 Used by the demo, the node tests and the benchmark: it plays the camera
