@@ -62,6 +62,19 @@ def test_ruff():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.skipif(importlib.util.find_spec("catkin_pkg") is None,
+                    reason="catkin_pkg is not installed (rosdep key python3-catkin-pkg)")
+def test_package_xml_passes_the_parser_rosdep_and_bloom_use():
+    from catkin_pkg.package import parse_package
+
+    warnings = []
+    package = parse_package(str(ROOT), warnings=warnings)
+    package.validate(warnings=warnings)
+    assert warnings == []
+    assert package.package_format == 3 and package.name == "stereo_depth_node"
+    assert [str(license) for license in package.licenses] == ["Apache-2.0"]
+
+
 def test_package_xml_is_format_3_in_schema_order():
     root = manifest()
     assert root.tag == "package" and root.get("format") == "3"
