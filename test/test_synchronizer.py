@@ -158,3 +158,27 @@ def test_flush_emits_the_last_approximate_set_and_counts_the_rest():
     exact = ExactTimeSynchronizer(2, queue_size=5)
     feed(exact, [(0, 100), (0, 200)])
     assert exact.flush() is None and exact.stats.dropped == 2
+
+
+def test_approximate_sync_never_mixes_frames_around_a_wrong_stamp():
+    # No tolerance (0 = no limit). Frame 3's left image carries a stamp 10 s early: time
+    # jumps back, the synchronizer starts afresh, and frame 3 has no left image. Frame 4's
+    # left image is then the nearest to frame 3's other messages, but its own frame's
+    # messages are on their way: it must wait for them, not make a set of two frames.
+    second, period = 1_000_000_000, 100_000_000
+    sync = ApproximateTimeSynchronizer(4, queue_size=5, max_interval_ns=None)
+
+    def stamp(frame):
+        return 20 * second + frame * period
+
+    arrivals = [(i, 1) for i in (3, 2, 1, 0)] + [(i, 2) for i in (3, 1, 0, 2)] + [
+        (0, 3), (3, 3), (1, 3), (2, 3), (3, 4), (0, 4), (2, 4), (1, 4)]
+    sets = []
+    for index, frame in arrivals:
+        early = (index, frame) == (0, 3)
+        matched = sync.add(index, stamp(frame) - (10 * second if early else 0), frame)
+        if matched is not None:
+            sets.append(matched)
+    assert sets == [(1, 1, 1, 1), (2, 2, 2, 2), (4, 4, 4, 4)]
+    assert sync.stats.time_jumps == 1
+    assert sync.stats.dropped == 4  # frame 3's three messages and the early left image

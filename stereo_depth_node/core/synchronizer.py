@@ -202,10 +202,10 @@ class ApproximateTimeSynchronizer(_Synchronizer):
     def _match(self, final: bool = False) -> tuple[Any, ...] | None:
         while all(self._stamps):
             pivot = max(stamps[0] for stamps in self._stamps)
-            picks = [_closest(stamps, pivot) for stamps in self._stamps]
-            if not final and any(stamps[-1] < pivot for stamps in self._stamps):
-                return None  # a closer message may still arrive on that input
+            picks = self._picks_around(pivot)
             chosen = [stamps[i] for stamps, i in zip(self._stamps, picks)]
+            if not final and any(stamps[-1] < max(chosen) for stamps in self._stamps):
+                return None  # a closer message may still arrive on that input
             if self.max_interval_ns is None or max(chosen) - min(chosen) <= self.max_interval_ns:
                 result = tuple(messages[i] for messages, i in zip(self._messages, picks))
                 for index, pick in enumerate(picks):
@@ -218,6 +218,23 @@ class ApproximateTimeSynchronizer(_Synchronizer):
             oldest = min(range(self.n_inputs), key=lambda i: self._stamps[i][0])
             self._pop_head(oldest)
         return None
+
+
+    def _picks_around(self, pivot: int) -> list[int]:
+        """Index of each input's message for a set around ``pivot``.
+
+        Each input's message closest to the set's newest chosen stamp: a
+        message picked because it is nearest the pivot may sit nearer a later
+        stamp of another input (its own frame), and must not be paired with
+        older messages then. Refined until the newest chosen stamp is stable.
+        """
+        target = pivot
+        while True:
+            picks = [_closest(stamps, target) for stamps in self._stamps]
+            newest = max(stamps[i] for stamps, i in zip(self._stamps, picks))
+            if newest == target:
+                return picks
+            target = newest
 
 
 def _closest(stamps: list[int], pivot: int) -> int:
