@@ -108,3 +108,61 @@ def publish_until(stream, publish, condition, timeout, period=0.2):
         index += 1
         stream.spin_until(condition, period)
     return True
+
+
+def connect(client, scene, timeout=30.0):
+    """Wait until the node and the client match, and the node answers a frame."""
+    assert client.spin_until(client.connected, timeout), "node did not match the client"
+    assert client.prime(scene, timeout), "node did not answer"
+
+
+def send(client, scene, stamp, outputs=("disparity", "depth", "points2"), timeout=10.0,
+         **kwargs):
+    """Publish one frame; return whether every output for its stamp arrived."""
+    publish_frame(client, scene, stamp, **kwargs)
+    return client.spin_until(
+        lambda: all(stamp in client.received.messages.get(t, {}) for t in outputs), timeout)
+
+
+def set_parameters(client, namespace, **values):
+    """Set the node's parameters through its parameter service; the per-parameter results."""
+    import rclpy
+    from rclpy.parameter import Parameter
+    from rclpy.parameter_client import AsyncParameterClient
+
+    parameters = AsyncParameterClient(client, f"{namespace}/stereo_depth_node")
+    assert parameters.wait_for_services(10.0)
+    future = parameters.set_parameters([Parameter(k, value=v) for k, v in values.items()])
+    rclpy.spin_until_future_complete(client, future, timeout_sec=10.0)
+    return future.result().results
+
+
+def get_parameter(client, namespace, name):
+    """One of the node's parameter values (a ParameterValue message)."""
+    import rclpy
+    from rclpy.parameter_client import AsyncParameterClient
+
+    parameters = AsyncParameterClient(client, f"{namespace}/stereo_depth_node")
+    assert parameters.wait_for_services(10.0)
+    future = parameters.get_parameters([name])
+    rclpy.spin_until_future_complete(client, future, timeout_sec=10.0)
+    return future.result().values[0]
+
+
+def statuses(stream, namespace):
+    """Subscribe to /diagnostics; the list that this node's statuses are appended to."""
+    from diagnostic_msgs.msg import DiagnosticArray
+
+    received = []
+    name = f"{namespace}/stereo_depth_node: stereo processing"
+
+    def keep(array):
+        received.extend(status for status in array.status if status.name == name)
+
+    stream.create_subscription(DiagnosticArray, "/diagnostics", keep, 10)
+    return received
+
+
+def value_of(status, key):
+    """The value of ``key`` in a DiagnosticStatus."""
+    return {item.key: item.value for item in status.values}[key]

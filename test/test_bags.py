@@ -115,10 +115,15 @@ def test_unpaired_and_bad_frames_are_counted(tmp_path, scene):
                 writer.write(topic, type_name(type(message)), stamp,
                              serialize_message(message))
     summary = process_bag(tmp_path / "in", tmp_path / "out", ProcessOptions(DEFAULT_TOPICS))
-    assert (summary.frames_in, summary.frames_paired, summary.frames_written) == (3, 2, 1)
-    [(reason, count)] = summary.dropped.items()
+    # The frame whose calibration gives no depth keeps its disparity, as in the node.
+    assert (summary.frames_in, summary.frames_paired, summary.frames_written) == (3, 2, 2)
+    assert summary.dropped == {}
+    [(reason, count)] = summary.without_depth.items()
     assert count == 1 and "baseline" in reason and "must be positive" in reason
-    assert any("dropped 1 frame(s): right P[0,3]" in line for line in summary.lines())
+    assert any("1 frame(s) without depth and points2: right P[0,3]" in line
+               for line in summary.lines())
+    with BagReader(tmp_path / "out") as reader:
+        assert reader.counts == {"/disparity": 2, "/depth": 1, "/points2": 1}
 
 
 def test_a_message_that_cannot_be_decoded_is_skipped_and_reported(tmp_path, scene):

@@ -1,20 +1,26 @@
 # Copyright 2026 The stereo_depth_node Authors
 # SPDX-License-Identifier: Apache-2.0
+import re
+
 import numpy as np
 import pytest
 
-from stereo_depth_node.core.geometry import CameraCalibration, StereoGeometry
+from stereo_depth_node.core.geometry import CalibrationError, CameraCalibration, StereoGeometry
 
 
 def calibrations(fx=500.0, fy=510.0, cx=320.0, cy=240.0, cx_right=None, baseline=0.12,
-                 size=(640, 480), right_size=None, right_fx=None):
+                 size=(640, 480), right_size=None, right_fx=None, right_fy=None, right_cy=None,
+                 right_ty=0.0):
     cx_right = cx if cx_right is None else cx_right
     right_fx = fx if right_fx is None else right_fx
+    right_fy = fy if right_fy is None else right_fy
+    right_cy = cy if right_cy is None else right_cy
     left = CameraCalibration(*size, np.array([[fx, 0, cx, 0], [0, fy, cy, 0], [0, 0, 1, 0]]),
                              "left_optical")
     right = CameraCalibration(*(right_size or size),
                               np.array([[right_fx, 0, cx_right, -right_fx * baseline],
-                                        [0, fy, cy, 0], [0, 0, 1, 0]]), "right_optical")
+                                        [0, right_fy, right_cy, -right_fy * right_ty],
+                                        [0, 0, 1, 0]]), "right_optical")
     return left, right
 
 
@@ -72,20 +78,49 @@ def test_different_right_frame_id_is_accepted():
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"right_size": (320, 240)}, "left camera_info is 640x480 but right is 320x240"),
-    ({"fx": 0.0, "right_fx": 500.0}, r"left P\[0,0\] \(fx\) = 0.0 must be positive"),
-    ({"fy": -1.0}, r"left P\[1,1\] \(fy\) = -1.0 must be positive"),
-    ({"right_fx": 0.0}, r"right P\[0,0\] \(fx\) = 0.0 must be positive"),
-    ({"baseline": -0.12}, r"right P\[0,3\] = 60.0 gives baseline .* must be positive"),
-    ({"baseline": 0.0}, "baseline .* must be positive"),
     ({"size": (0, 0)}, "size 0x0 must be positive"),
 ])
-def test_invalid_calibrations_are_rejected_clearly(kwargs, message):
+def test_pairs_without_a_common_size_are_rejected_clearly(kwargs, message):
     with pytest.raises(ValueError, match=message):
         StereoGeometry.from_calibrations(*calibrations(**kwargs))
 
 
-def test_projection_matrix_is_validated():
-    with pytest.raises(ValueError, match="must have 12 values, got 9"):
-        CameraCalibration(4, 4, np.eye(3))
-    with pytest.raises(ValueError, match="NaN or infinity"):
-        CameraCalibration(4, 4, np.full((3, 4), np.nan))
+@pytest.mark.parametrize("kwargs, message", [
+    ({"fx": 0.0, "right_fx": 500.0}, r"left P\[0,0\] \(fx\) = 0.0 must be positive"),
+    ({"fy": -1.0}, r"left P\[1,1\] \(fy\) = -1.0 must be positive"),
+    ({"right_fx": 0.0}, r"right P\[0,0\] \(fx\) = 0.0 must be positive"),
+    ({"right_fy": 0.0}, r"right P\[1,1\] \(fy\) = 0.0 must be positive"),
+    ({"right_fy": -510.0}, r"right P\[1,1\] \(fy\) = -510.0 must be positive"),
+    ({"baseline": -0.12}, r"right P\[0,3\] = 60.0 gives baseline .* must be positive"),
+    ({"baseline": 0.0}, "baseline .* must be positive"),
+    ({"right_fx": 505.0}, r"left and right P\[0,0\] \(fx\) are 500.0 and 505.0; a rectified "
+                          r"pair has equal fx \(within 0.001 of the focal length\)"),
+    ({"right_fy": 512.0}, r"left and right P\[1,1\] \(fy\) are 510.0 and 512.0"),
+    ({"right_cy": 241.0}, r"left and right P\[1,2\] \(cy\) are 240.0 and 241.0"),
+    ({"right_ty": 0.01}, r"right P\[1,3\] = -5.1\d*: the right camera is offset vertically; "
+                         r"rectified stereo needs a horizontal rig"),
+    ({"fx": 1e39, "right_fx": 1e39}, r"left P\[0,0\] \(fx\) = 1e\+39 px is beyond what "
+                                     r"float32 depth can hold"),
+    ({"fx": 1e30, "right_fx": 1e30, "fy": 1e30, "baseline": 1e9},
+     r"fx \* T = 1e\+39 px m is beyond what float32 depth can hold at 1/16 px disparity"),
+])
+def test_calibrations_without_metric_depth_are_refused_clearly(kwargs, message):
+    # The disparity needs no calibration (stereo_image_proc publishes it anyway); depth and
+    # points refuse the geometry with the reason.
+    geometry = StereoGeometry.from_calibrations(*calibrations(**kwargs))
+    assert re.search(message, geometry.depth_refusal)
+    disparity = np.full((480, 640), 20.0, np.float32)
+    with pytest.raises(CalibrationError, match=message):
+        geometry.depth_from_disparity(disparity)
+    with pytest.raises(CalibrationError, match=message):
+        geometry.points_from_depth(disparity)
+    np.testing.assert_array_equal(geometry.published_disparity(disparity),
+                                  disparity - np.float32(geometry.cx_offset))
+
+
+def test_small_differences_within_the_tolerance_are_accepted():
+    # fx and fy within 0.1 % and cy within 0.1 % of fy: rounding in a driver's camera_info.
+    left, right = calibrations(right_fx=500.4, right_fy=510.4, right_cy=240.4, right_ty=1e-5)
+    assert StereoGeometry.from_calibrations(left, right).depth_refusal is None
+
+

@@ -7,9 +7,6 @@ import signal
 
 import numpy as np
 import pytest
-import rclpy
-from rclpy.parameter import Parameter
-from rclpy.parameter_client import AsyncParameterClient
 from rclpy.qos import ReliabilityPolicy
 
 from stereo_depth_node.core.matching import DenseMatcher
@@ -29,9 +26,13 @@ from helpers import (
     IN_BACKGROUND,
     IN_BOX,
     SECOND,
+    connect,
+    get_parameter,
     make_tiny_scene,
     publish_frame,
     publish_until,
+    send,
+    set_parameters,
 )
 
 pytestmark = pytest.mark.ros  # a node process and a client over DDS in every test
@@ -43,34 +44,6 @@ ALL_OUTPUTS = ("disparity", "depth", "points2")
 def scene(box_scene):
     """The shared box scene (seed 5): its 20 px box is 2 m away."""
     return box_scene
-
-
-def connect(client, scene, timeout=30.0):
-    assert client.spin_until(client.connected, timeout), "node did not match the client"
-    assert client.prime(scene, timeout), "node did not answer"
-
-
-def send(client, scene, stamp, outputs=ALL_OUTPUTS, timeout=10.0, **kwargs):
-    """Publish one frame; return whether every output for its stamp arrived."""
-    publish_frame(client, scene, stamp, **kwargs)
-    return client.spin_until(
-        lambda: all(stamp in client.received.messages.get(t, {}) for t in outputs), timeout)
-
-
-def set_parameters(client, namespace, **values):
-    parameters = AsyncParameterClient(client, f"{namespace}/stereo_depth_node")
-    assert parameters.wait_for_services(10.0)
-    future = parameters.set_parameters([Parameter(k, value=v) for k, v in values.items()])
-    rclpy.spin_until_future_complete(client, future, timeout_sec=10.0)
-    return future.result().results
-
-
-def get_parameter(client, namespace, name):
-    parameters = AsyncParameterClient(client, f"{namespace}/stereo_depth_node")
-    assert parameters.wait_for_services(10.0)
-    future = parameters.get_parameters([name])
-    rclpy.spin_until_future_complete(client, future, timeout_sec=10.0)
-    return future.result().values[0]
 
 
 def test_outputs_equal_the_core_on_real_data(start_node, client, motorcycle_scene):
@@ -254,16 +227,29 @@ def test_bad_frames_are_dropped_and_the_next_good_one_processed(start_node, clie
         "of mono8, mono16, rgb8, bgr8, rgba8, bgra8, 8UC1, 16UC1" in log
 
 
-def test_bad_calibration_is_dropped_with_its_reason(start_node, client, scene):
+def test_a_calibration_without_depth_still_gives_the_disparity(start_node, client, scene):
+    # As stereo_image_proc: the disparity needs no baseline; depth and the cloud are left
+    # out, with the reason logged (once per reason and few seconds).
     node = start_node()
     stream = client()
     connect(stream, scene)
     broken = scene.right_calibration
     flipped = type(broken)(broken.width, broken.height, broken.P * [1, 1, 1, -1], broken.frame_id)
-    publish_frame(stream, dataclasses.replace(scene, right_calibration=flipped), 30 * SECOND)
+    for stamp in (30 * SECOND, 30 * SECOND + 1):
+        publish_frame(stream, dataclasses.replace(scene, right_calibration=flipped), stamp)
+        assert stream.spin_until(
+            lambda s=stamp: s in stream.received.messages.get("disparity", {}), 10)
     assert send(stream, scene, 31 * SECOND)
-    assert 30 * SECOND not in stream.received.messages["disparity"]
-    assert "baseline" in node.output() and "must be positive" in node.output()
+    bad, good = (stream.received.messages["disparity"][s] for s in (30 * SECOND, 31 * SECOND))
+    np.testing.assert_array_equal(array_from_image(bad.image), array_from_image(good.image))
+    assert bad.t == pytest.approx(-0.1)  # T as computed from the flipped P[0,3], like upstream
+    for output in ("depth", "points2"):
+        assert 30 * SECOND not in stream.received.messages[output]
+        assert 31 * SECOND in stream.received.messages[output]
+    log = node.output()
+    assert log.count("no depth and no points2 for the frame at 30.000000 s (disparity "
+                     "published): right P[0,3] = 40.0 gives baseline T = -P[0,3]/fx = "
+                     "-0.1 m; it must be positive") == 1
 
 
 def test_approximate_sync_pairs_skewed_stamps(start_node, client, scene):

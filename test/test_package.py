@@ -28,7 +28,8 @@ RUNTIME_KEYS = {
     "tqdm": "python3-tqdm", "matplotlib": "python3-matplotlib", "rosbags": "python3-rosbags-pip",
     "rclpy": "rclpy", "sensor_msgs": "sensor_msgs", "stereo_msgs": "stereo_msgs",
     "std_msgs": "std_msgs", "builtin_interfaces": "builtin_interfaces",
-    "rcl_interfaces": "rcl_interfaces", "ament_index_python": "ament_index_python",
+    "rcl_interfaces": "rcl_interfaces", "diagnostic_msgs": "diagnostic_msgs",
+    "ament_index_python": "ament_index_python",
     "launch": "launch", "launch_ros": "launch_ros",
 }
 RUNTIME_FILES = [path for path in PYTHON_FILES

@@ -138,7 +138,8 @@ def test_specs_describe_their_ranges():
 # stereo_image_proc's synchronization and point cloud defaults, and our read-only QoS switch.
 NODE_DEFAULTS = {"approximate_sync": False, "approximate_sync_tolerance_seconds": 0.0,
                  "queue_size": 5, "use_color": True, "avoid_point_cloud_padding": False,
-                 "use_system_default_qos": False}
+                 "use_system_default_qos": False, "no_sync_warning_seconds": 3.0,
+                 "diagnostics_period_seconds": 1.0}
 
 
 def test_node_settings_defaults_and_flags():
@@ -146,7 +147,8 @@ def test_node_settings_defaults_and_flags():
     assert {s.name: s.default for s in NODE_PARAMETERS} == NODE_DEFAULTS
     assert [s.name for s in NODE_PARAMETERS if s.rebuilds_synchronizer] == \
         ["approximate_sync", "approximate_sync_tolerance_seconds", "queue_size"]
-    assert [s.name for s in PARAMETERS.values() if s.read_only] == ["use_system_default_qos"]
+    assert [s.name for s in PARAMETERS.values() if s.read_only] == \
+        ["use_system_default_qos", "diagnostics_period_seconds"]
 
 
 @pytest.mark.parametrize("name, value, allowed", [

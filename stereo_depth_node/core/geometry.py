@@ -22,6 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Depth is computed down to this fraction of a pixel of disparity (OpenCV's 1/16 px).
+DEPTH_STEPS_PER_PIXEL = 16
+
 
 @dataclass(frozen=True)
 class CameraCalibration:
@@ -53,6 +56,52 @@ class CameraCalibration:
         object.__setattr__(self, "P", projection)
 
 
+class CalibrationError(ValueError):
+    """A calibration that gives no metric depth (a disparity can still be computed)."""
+
+
+# Left and right rectified intrinsics are equal: fx, fy and cy may differ by this fraction of
+# the focal length (cx may differ: verged rigs). The right camera's vertical offset may be this
+# fraction of its horizontal one.
+RECTIFIED_TOLERANCE = 1e-3
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def depth_refusal(left: CameraCalibration, right: CameraCalibration) -> str | None:
+    """Why a rectified pair's calibration gives no metric depth, or None when it does.
+
+    Both cameras need positive focal lengths, values that float32 depth can
+    hold, equal ``fx``, ``fy`` and ``cy`` (within :data:`RECTIFIED_TOLERANCE`),
+    a horizontal rig (right ``P[1,3]`` zero) and a positive baseline.
+    """
+    for camera, calibration in (("left", left), ("right", right)):
+        for name, (row, column) in (("fx", (0, 0)), ("fy", (1, 1))):
+            value = calibration.P[row, column]
+            if not value > 0:
+                return f"{camera} P[{row},{column}] ({name}) = {value} must be positive"
+            if value > FLOAT32_MAX:
+                return (f"{camera} P[{row},{column}] ({name}) = {value:g} px is beyond what "
+                        f"float32 depth can hold ({FLOAT32_MAX:.3g})")
+    fx, fy = float(left.P[0, 0]), float(left.P[1, 1])
+    for name, (row, column) in (("fx", (0, 0)), ("fy", (1, 1)), ("cy", (1, 2))):
+        difference = abs(float(right.P[row, column]) - float(left.P[row, column]))
+        if difference > RECTIFIED_TOLERANCE * fy:
+            return (f"left and right P[{row},{column}] ({name}) are {left.P[row, column]} and "
+                    f"{right.P[row, column]}; a rectified pair has equal {name} (within "
+                    f"{RECTIFIED_TOLERANCE:g} of the focal length)")
+    if abs(right.P[1, 3]) > RECTIFIED_TOLERANCE * abs(right.P[0, 3]):
+        return (f"right P[1,3] = {right.P[1, 3]}: the right camera is offset vertically; "
+                "rectified stereo needs a horizontal rig (right P[1,3] = 0)")
+    baseline = -float(right.P[0, 3]) / float(right.P[0, 0])
+    if not baseline > 0:
+        return (f"right P[0,3] = {right.P[0, 3]} gives baseline T = -P[0,3]/fx = {baseline} m; "
+                "it must be positive: the right camera's P[0,3] is -fx * baseline (negative)")
+    if fx * baseline * DEPTH_STEPS_PER_PIXEL > FLOAT32_MAX:
+        return (f"fx * T = {fx * baseline:g} px m is beyond what float32 depth can hold at "
+                f"1/{DEPTH_STEPS_PER_PIXEL} px disparity")
+    return None
+
+
 @dataclass(frozen=True)
 class StereoGeometry:
     """Geometry of a rectified stereo pair, left camera as reference.
@@ -68,9 +117,13 @@ class StereoGeometry:
     cx_right : float
         Principal point column of the rectified right camera, pixels.
     baseline : float
-        Distance between the optical centres, metres (``T``, positive).
+        Distance between the optical centres, metres (``T``; positive when the
+        calibration gives depth, as computed otherwise).
     frame_id : str
         Left optical frame: every output is expressed in it.
+    depth_refusal : str or None
+        Why this calibration gives no metric depth (see :func:`depth_refusal`),
+        or None when it does.
     """
 
     width: int
@@ -82,6 +135,7 @@ class StereoGeometry:
     cx_right: float
     baseline: float
     frame_id: str = ""
+    depth_refusal: str | None = None
 
     @classmethod
     def from_calibrations(cls, left: CameraCalibration,
@@ -90,13 +144,14 @@ class StereoGeometry:
 
         The baseline is ``T = -P_right[0, 3] / P_right[0, 0]``. The right
         camera's ``frame_id`` may differ from the left's (it does on real
-        drivers) and is not used.
+        drivers) and is not used. A pair that gives no metric depth still
+        gives a disparity (as with ``stereo_image_proc``): its geometry carries
+        the reason in :attr:`depth_refusal`, and depth and points refuse it.
 
         Raises
         ------
         ValueError
-            Different image sizes, a non-positive focal length, or a baseline
-            that is zero, negative (``P_right[0, 3]`` of the wrong sign) or not finite.
+            Different or non-positive image sizes: not even a disparity then.
         """
         if (left.width, left.height) != (right.width, right.height):
             raise ValueError(
@@ -105,22 +160,13 @@ class StereoGeometry:
             )
         if left.width <= 0 or left.height <= 0:
             raise ValueError(f"camera_info size {left.width}x{left.height} must be positive")
-        fx, fy = left.P[0, 0], left.P[1, 1]
         fx_right = right.P[0, 0]
-        for name, value in (("left P[0,0] (fx)", fx), ("left P[1,1] (fy)", fy),
-                            ("right P[0,0] (fx)", fx_right)):
-            if not value > 0:
-                raise ValueError(f"{name} = {value} must be positive")
-        baseline = -right.P[0, 3] / fx_right
-        if not baseline > 0:
-            raise ValueError(
-                f"right P[0,3] = {right.P[0, 3]} gives baseline T = -P[0,3]/fx = {baseline} m; "
-                "it must be positive: the right camera's P[0,3] is -fx * baseline (negative)"
-            )
-        return cls(width=int(left.width), height=int(left.height), fx=float(fx), fy=float(fy),
-                   cx=float(left.P[0, 2]), cy=float(left.P[1, 2]),
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            baseline = -right.P[0, 3] / fx_right if fx_right != 0 else float("nan")
+        return cls(width=int(left.width), height=int(left.height), fx=float(left.P[0, 0]),
+                   fy=float(left.P[1, 1]), cx=float(left.P[0, 2]), cy=float(left.P[1, 2]),
                    cx_right=float(right.P[0, 2]), baseline=float(baseline),
-                   frame_id=left.frame_id)
+                   frame_id=left.frame_id, depth_refusal=depth_refusal(left, right))
 
     @property
     def cx_offset(self) -> float:
@@ -144,6 +190,11 @@ class StereoGeometry:
             return matcher_disparity
         return matcher_disparity - np.float32(self.cx_offset)
 
+    def require_depth(self) -> None:
+        """Raise :class:`CalibrationError` with the reason if this geometry gives no depth."""
+        if self.depth_refusal is not None:
+            raise CalibrationError(self.depth_refusal)
+
     def depth_from_disparity(self, disparity: np.ndarray) -> np.ndarray:
         """Depth ``Z = fx * T / d`` per pixel (REP 118).
 
@@ -157,6 +208,7 @@ class StereoGeometry:
         numpy.ndarray
             Shape ``(H, W)``, float32, metres; NaN where ``d`` is not a positive number.
         """
+        self.require_depth()
         depth = np.full(disparity.shape, np.nan, dtype=np.float32)
         positive = disparity > 0  # False for NaN
         depth[positive] = np.float32(self.fx * self.baseline) / disparity[positive]
@@ -176,6 +228,7 @@ class StereoGeometry:
             Shape ``(H, W, 3)``, float32, metres: ``x = (u - cx) Z / fx``,
             ``y = (v - cy) Z / fy``, ``z = Z``; all three NaN where depth is unknown.
         """
+        self.require_depth()
         height, width = depth.shape
         u = (np.arange(width, dtype=np.float32) - np.float32(self.cx)) / np.float32(self.fx)
         v = (np.arange(height, dtype=np.float32) - np.float32(self.cy)) / np.float32(self.fy)

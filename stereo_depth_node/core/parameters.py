@@ -301,6 +301,13 @@ class NodeSettings(ParameterSet):
         False, read_only=True,
         description="Subscribe with the middleware's default QoS instead of sensor data QoS "
                     "(best effort); read at start-up.")
+    no_sync_warning_seconds: float = parameter(
+        3.0, 0.1, 3600.0,
+        description="Warn (log and /diagnostics) when inputs arrive but no synchronized set "
+                    "forms for this long, seconds.")
+    diagnostics_period_seconds: float = parameter(
+        1.0, 0.1, 60.0, read_only=True,
+        description="Period of the /diagnostics status, seconds; read at start-up.")
 
 
 MATCHER_PARAMETERS = MatcherParams.specs()

@@ -125,7 +125,9 @@ class StereoProcessor:
             Calibration of the pair; its size must equal the images'.
         outputs : collection of str
             Names from :data:`OUTPUTS`: the disparity is always computed, depth
-            for ``depth`` and ``points2``, points for ``points2``.
+            for ``depth`` and ``points2``, points for ``points2``; depth and
+            points only when ``geometry`` gives depth (see
+            :attr:`StereoGeometry.depth_refusal`).
         color : bool
             With ``points2``, also the left image's colours (:attr:`StereoFrame.rgb`).
 
@@ -143,9 +145,10 @@ class StereoProcessor:
         matched, confidence_map = self._match(grey_left, to_mono8(right, right_encoding),
                                               CONFIDENCE in outputs)
         disparity = geometry.published_disparity(matched)
-        wants_points = POINTS in outputs
+        gives_depth = geometry.depth_refusal is None
+        wants_points = POINTS in outputs and gives_depth
         depth = geometry.depth_from_disparity(disparity) \
-            if DEPTH in outputs or wants_points else None
+            if gives_depth and (DEPTH in outputs or wants_points) else None
         points = geometry.points_from_depth(depth) if depth is not None and wants_points else None
         rgb = to_rgb8(left, left_encoding) if wants_points and color else None
         return StereoFrame(disparity, geometry, self._matcher.search, self._matcher.step,

@@ -92,6 +92,7 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
         geometry = pixel_geometry(width, height)
     else:
         geometry = StereoGeometry.from_calibrations(*calibration)
+        geometry.require_depth()
         if (geometry.width, geometry.height) != (width, height):
             raise ValueError(f"the calibration is for {geometry.width}x{geometry.height} but the "
                              f"images are {width}x{height}")

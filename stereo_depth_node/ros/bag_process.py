@@ -54,7 +54,12 @@ class ProcessSummary:
     frames_paired: int = 0
     frames_written: int = 0
     dropped_unpaired: int = 0  # input messages the synchronizer discarded
-    dropped: Counter = field(default_factory=Counter)  # reason -> frames
+    dropped: Counter[str] = field(default_factory=Counter)  # reason -> frames
+    without_depth: Counter[str] = field(default_factory=Counter)  # reason -> frames
+
+    def count_without_depth(self, reason: str) -> None:
+        """A frame whose calibration gave no depth: only its disparity is written."""
+        self.without_depth[reason] += 1
 
     def lines(self) -> list[str]:
         """Human-readable summary."""
@@ -63,6 +68,8 @@ class ProcessSummary:
                  f"input messages without a partner (dropped by the synchronizer): "
                  f"{self.dropped_unpaired}"]
         lines += [f"dropped {n} frame(s): {reason}" for reason, n in self.dropped.items()]
+        lines += [f"{n} frame(s) without depth and points2: {reason}"
+                  for reason, n in self.without_depth.items()]
         return lines
 
 
@@ -97,7 +104,8 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
             for frame, timestamp in _synchronized_frames(reader, options, summary, on_input):
                 summary.frames_paired += 1
                 try:
-                    messages = output_messages(processor, *frame, options.outputs, layout)
+                    messages = output_messages(processor, *frame, options.outputs, layout,
+                                               refused=summary.count_without_depth)
                 except ValueError as error:
                     summary.dropped[str(error)] += 1
                     continue

@@ -9,7 +9,7 @@ publish identical messages.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import numpy as np
 from builtin_interfaces.msg import Time
@@ -165,12 +165,15 @@ def disparity_from_message(message: DisparityImage) -> np.ndarray:
 
 def output_messages(processor: StereoProcessor, left_image: Image, left_info: CameraInfo,
                     right_image: Image, right_info: CameraInfo, wanted: Collection[str],
-                    layout: CloudLayout) -> dict[str, object]:
+                    layout: CloudLayout,
+                    refused: Callable[[str], None] | None = None) -> dict[str, object]:
     """Compute the ``wanted`` outputs (names from :data:`OUTPUT_TYPES`) of one stereo frame.
 
     Every output carries the left ``camera_info``'s header. Only what is wanted
     is computed: depth for ``depth`` or ``points2``, colour only for a colour
-    ``layout``.
+    ``layout``. A calibration that gives no metric depth still gives the
+    disparity (as with ``stereo_image_proc``); ``depth`` and ``points2`` are
+    then left out and ``refused(reason)`` is called.
 
     Raises
     ------
@@ -185,6 +188,8 @@ def output_messages(processor: StereoProcessor, left_image: Image, left_info: Ca
     frame = processor.process(array_from_image(left_image), left_image.encoding,
                               array_from_image(right_image), right_image.encoding, geometry,
                               wanted, color=layout.has_color)
+    if geometry.depth_refusal is not None and {DEPTH, POINTS} & set(wanted) and refused:
+        refused(geometry.depth_refusal)
     header = left_info.header
     messages: dict[str, object] = {}
     if DISPARITY in wanted:

@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import sys
 import time
+import traceback
+from collections import Counter
 from typing import Any
 
 import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
 from rcl_interfaces.msg import (
     FloatingPointRange,
     IntegerRange,
     ParameterDescriptor,
     SetParametersResult,
 )
-from rclpy.executors import ExternalShutdownException
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from rclpy.qos import (
@@ -34,6 +37,7 @@ from rclpy.qos import (
 )
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from sensor_msgs.msg import CameraInfo, Image
+from std_msgs.msg import Header
 
 from stereo_depth_node.core.parameters import (
     PARAMETERS,
@@ -48,6 +52,7 @@ from stereo_depth_node.core.synchronizer import (
     ExactTimeSynchronizer,
     make_synchronizer,
 )
+from stereo_depth_node.ros.diagnostics import NodeHealth
 from stereo_depth_node.ros.memory import keep_large_buffers
 from stereo_depth_node.ros.messages import (
     INPUT_TOPICS,
@@ -57,7 +62,6 @@ from stereo_depth_node.ros.messages import (
     stamp_ns,
 )
 
-NO_SYNC_WARNING_SECONDS = 3.0
 LOG_THROTTLE_SECONDS = 5.0
 
 
@@ -105,8 +109,14 @@ class StereoDepthNode(Node):
         self._last_set_time = time.monotonic()
         self._last_arrival_time: float | None = None
         self._waiting_logged = False
-        self._frames_dropped = 0
-        self._last_drop: tuple[str, float] | None = None  # reason, when it was logged
+        self._last_logged: dict[str, float] = {}  # message kind + reason -> when logged
+        self._callback_failures: Counter[str] = Counter()
+        self._health = NodeHealth(f"{self.get_fully_qualified_name()}: stereo processing",
+                                  INPUT_TOPICS, list(OUTPUT_TYPES))
+        self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics",
+                                                  QoSProfile(depth=10))
+        self._last_report = time.monotonic()
+        self.create_timer(self._settings.diagnostics_period_seconds, self._publish_diagnostics)
         self.create_timer(1.0, self._check_synchronization)
         self.get_logger().info(
             f"subscribed to {', '.join(self.resolve_topic_name(t) for t in INPUT_TOPICS)}; "
@@ -128,6 +138,10 @@ class StereoDepthNode(Node):
     def _validate_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
         changes = {p.name: p.value for p in parameters}
         try:
+            undeclared = sorted(name for name in changes if not self.has_parameter(name))
+            if undeclared:
+                raise ValueError(f"no parameter named {', '.join(map(repr, undeclared))}: "
+                                 "this node declares " + ", ".join(PARAMETERS))
             self._parameters_with(changes)
         except ValueError as error:
             self.get_logger().warning(f"rejected parameter change: {error}")
@@ -147,6 +161,7 @@ class StereoDepthNode(Node):
     # ---------------------------------------------------------------- inputs
     def _on_input(self, index: int, message: Image | CameraInfo) -> None:
         self._last_arrival_time = time.monotonic()
+        self._health.period.inputs[INPUT_TOPICS[index]] += 1
         jumps = self._synchronizer.stats.time_jumps
         matched = self._synchronizer.add(index, stamp_ns(message.header), message)
         if self._synchronizer.stats.time_jumps != jumps:
@@ -155,30 +170,70 @@ class StereoDepthNode(Node):
                 "(a replay restarted?): synchronization starts afresh")
         if matched is not None:
             self._last_set_time = time.monotonic()
+            stamps = [stamp_ns(m.header) for m in matched]
+            self._health.period.sets += 1
+            self._health.period.skew_seconds.append((max(stamps) - min(stamps)) / 1e9)
             self._process(*matched)
 
-    def _check_synchronization(self) -> None:
+    def _seconds_without_sets(self) -> float | None:
+        """How long inputs have arrived without forming a set; None while sets form."""
         now = time.monotonic()
-        if self._last_arrival_time is None or now - self._last_arrival_time > \
-                NO_SYNC_WARNING_SECONDS or now - self._last_set_time < NO_SYNC_WARNING_SECONDS:
+        stall = self._settings.no_sync_warning_seconds
+        if self._last_arrival_time is None or now - self._last_arrival_time > stall:
+            return None
+        return now - self._last_set_time
+
+    def _check_synchronization(self) -> None:
+        waited = self._seconds_without_sets()
+        if waited is None or waited < self._settings.no_sync_warning_seconds:
             return
         stats = self._synchronizer.stats
         counts = ", ".join(f"{topic} {n}" for topic, n in zip(INPUT_TOPICS, stats.received))
         advice = stats.why_no_sets(INPUT_TOPICS, self._settings.approximate_sync)
         self.get_logger().warning(
-            f"inputs arrive but no synchronized set for {now - self._last_set_time:.0f} s "
+            f"inputs arrive but no synchronized set for {waited:.0f} s "
             f"(received: {counts}); {advice}", throttle_duration_sec=LOG_THROTTLE_SECONDS)
 
-    def _report_dropped_frame(self, stamp: int, reason: str) -> None:
-        """Log a dropped frame: a new reason at once, a repeated one every few seconds."""
-        self._frames_dropped += 1
+    def _publish_diagnostics(self) -> None:
         now = time.monotonic()
-        if self._last_drop is not None and self._last_drop[0] == reason and \
-                now - self._last_drop[1] < LOG_THROTTLE_SECONDS:
+        status = self._health.report(now - self._last_report, self._seconds_without_sets(),
+                                     self._settings.no_sync_warning_seconds)
+        self._last_report = now
+        self._diagnostics.publish(DiagnosticArray(header=Header(
+            stamp=self.get_clock().now().to_msg()), status=[status]))
+
+    def _log_throttled(self, kind: str, reason: str, line: str) -> None:
+        """Log ``line`` as an error: a new ``reason`` at once, a repeated one every few seconds."""
+        now = time.monotonic()
+        key = f"{kind}: {reason}"
+        if now - self._last_logged.get(key, -LOG_THROTTLE_SECONDS) < LOG_THROTTLE_SECONDS:
             return
-        self._last_drop = (reason, now)
-        self.get_logger().error(f"dropped frame at {stamp / 1e9:.6f} s: {reason} "
-                                f"({self._frames_dropped} dropped so far)")
+        self._last_logged[key] = now
+        self.get_logger().error(line)
+
+    def _report_dropped_frame(self, stamp: int, reason: str) -> None:
+        self._health.dropped(reason)
+        self._log_throttled("dropped", reason, f"dropped frame at {stamp / 1e9:.6f} s: {reason} "
+                            f"({self._health.dropped_total} dropped so far)")
+
+    def _report_depth_refused(self, stamp: int, reason: str) -> None:
+        self._health.period.depth_refused[reason] += 1
+        self._log_throttled("no depth", reason, f"no depth and no points2 for the frame at "
+                            f"{stamp / 1e9:.6f} s (disparity published): {reason}")
+
+    def report_callback_failure(self) -> None:
+        """Log the exception being handled: its traceback the first time, then a count."""
+        error = sys.exc_info()[1]
+        self._health.period.callback_failures += 1
+        reason = f"{type(error).__name__}: {error}"
+        self._callback_failures[reason] += 1
+        count = self._callback_failures[reason]
+        if count == 1:
+            self.get_logger().error(f"a callback failed, the node goes on: {reason}\n"
+                                    + traceback.format_exc().rstrip())
+        else:
+            self._log_throttled("callback", reason, f"a callback failed again ({count} times "
+                                f"so far): {reason}")
 
     # ---------------------------------------------------------------- processing
     def _process(self, left_image: Image, left_info: CameraInfo, right_image: Image,
@@ -192,18 +247,27 @@ class StereoDepthNode(Node):
             return
         self._waiting_logged = False
         layout = cloud_layout(self._settings.use_color, self._settings.avoid_point_cloud_padding)
+        stamp = stamp_ns(left_info.header)
+        self._health.hardware_id = left_info.header.frame_id
+        started = time.monotonic()
         try:
-            messages = output_messages(self._processor, left_image, left_info, right_image,
-                                       right_info, wanted, layout)
+            messages = output_messages(
+                self._processor, left_image, left_info, right_image, right_info, wanted, layout,
+                refused=lambda reason: self._report_depth_refused(stamp, reason))
         except ValueError as error:
-            self._report_dropped_frame(stamp_ns(left_info.header), str(error))
+            self._report_dropped_frame(stamp, str(error))
             return
         except Exception as error:  # a defect must not take the node down with it
-            self._report_dropped_frame(stamp_ns(left_info.header),
-                                       f"unexpected {type(error).__name__}: {error}")
+            self._report_dropped_frame(stamp, f"unexpected {type(error).__name__}: {error}")
             return
         for name, message in messages.items():
             self._outputs[name].publish(message)
+            self._health.period.outputs[name] += 1
+        period = self._health.period
+        period.processed += 1
+        period.processing_seconds.append(time.monotonic() - started)
+        period.latency_seconds.append(
+            (self.get_clock().now().nanoseconds - stamp) / 1e9)
 
 
 def main(args: list[str] | None = None) -> int:
@@ -217,18 +281,32 @@ def main(args: list[str] | None = None) -> int:
         rclpy.try_shutdown()
         return 1
     try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    except Exception:
-        # A signal can shut the context down while the executor builds its wait
-        # set; rclpy then raises a generic RCLError instead of the shutdown exception.
-        if node.context.ok():
-            raise
+        spin_until_shutdown(node)
     finally:
         node.destroy_node()
         rclpy.try_shutdown()
     return 0
+
+
+def spin_until_shutdown(node: StereoDepthNode) -> None:
+    """Spin until the context shuts down; an exception in a callback is logged, not fatal.
+
+    (rclpy's own parameter service raises, for example, on a request whose
+    value type is not a parameter type: one such request must not end the node.)
+    """
+    executor = SingleThreadedExecutor(context=node.context)
+    executor.add_node(node)
+    while node.context.ok():
+        try:
+            executor.spin_once(timeout_sec=0.5)
+        except (KeyboardInterrupt, ExternalShutdownException):
+            return
+        except Exception:
+            # A signal can shut the context down while the executor builds its wait
+            # set; rclpy then raises a generic RCLError instead of the shutdown exception.
+            if not node.context.ok():
+                return
+            node.report_callback_failure()
 
 
 if __name__ == "__main__":
