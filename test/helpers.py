@@ -79,21 +79,6 @@ def publish_frame(stream, scene, stamp, right_stamp=None):
     stream.publish_pair(scene, stamp, right_stamp=right_stamp)
 
 
-def spin_until(node, condition, timeout):
-    """Spin an rclpy node until ``condition()`` holds; return whether it did within ``timeout`` s.
-
-    For plain nodes; a ``StereoStreamClient`` has the same as its ``spin_until`` method.
-    """
-    import rclpy
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        rclpy.spin_once(node, timeout_sec=0.02)
-    return True
-
-
 def publish_until(stream, publish, condition, timeout, period=0.2):
     """Call ``publish(i)`` (i = 0, 1, ...) every ``period`` s until ``condition()`` holds.
 

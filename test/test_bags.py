@@ -30,8 +30,9 @@ from stereo_depth_node.ros.messages import (
 from stereo_depth_node.testing.frames import stereo_input_messages
 from stereo_depth_node.testing.node_process import NodeProcess
 from stereo_depth_node.testing.sample_bag import DEFAULT_TOPICS, write_stereo_bag
+from stereo_depth_node.testing.stream_client import spin_until
 
-from helpers import IN_BOX, SECOND, run_cli, spin_until, start_cli
+from helpers import IN_BOX, SECOND, run_cli, start_cli
 
 pytestmark = pytest.mark.ros  # rosbags and rclpy serialization in every test; DDS in some
 

@@ -126,11 +126,11 @@ def test_malformed_inputs_and_parameter_requests_never_end_the_node(start_node, 
                                                                    namespace, box_scene):
     rng = random.Random(SEED)
     node = start_node()
-    stream = client(("disparity",))
+    stream = client(("disparity", "depth", "points2", "confidence"))
     seen = statuses(stream, namespace)
     connect(stream, box_scene)
     expected = StereoProcessor(MatcherParams()).process(
-        box_scene.left, "mono8", box_scene.right, "mono8", box_scene.geometry)
+        box_scene.left, "mono8", box_scene.right, "mono8", box_scene.geometry, ("depth",))
     expected_image = expected.disparity_with_invalid_marked()
     stamp, good_stamps, answers, raw_requests = 100 * SECOND, [], [], 0
     requests = sorted(rng.sample(range(MALFORMED_SETS), PARAMETER_REQUESTS))
@@ -162,8 +162,12 @@ def test_malformed_inputs_and_parameter_requests_never_end_the_node(start_node, 
     assert [answer.reason for answer in answers if answer.successful] == []
     received = stream.received.messages["disparity"]
     assert len(good_stamps) == MALFORMED_SETS // GOOD_EVERY
+    assert stream.spin_until(lambda: set(good_stamps) <= set(stream.received.messages["depth"]),
+                             5)
     for good in good_stamps:
         np.testing.assert_array_equal(array_from_image(received[good].image), expected_image)
+        np.testing.assert_array_equal(
+            array_from_image(stream.received.messages["depth"][good]), expected.depth)
         assert received[good].header.stamp.sec * SECOND + received[good].header.stamp.nanosec \
             == good
     assert stream.spin_until(lambda: len(seen) >= 2, 5)
@@ -174,5 +178,6 @@ def test_malformed_inputs_and_parameter_requests_never_end_the_node(start_node, 
     assert get_parameter(stream, namespace, "queue_size").integer_value == 5
     assert node.stop(signal.SIGINT) == 0
     log = node.output()
-    assert "dropped frame at" in log and "Traceback" in log  # the raw requests, logged
-    assert log.count("Traceback (most recent call last)") <= 3  # once per raw value type
+    assert "dropped frame at" in log and "no depth and no points2" in log
+    assert log.count("Traceback (most recent call last)") == 1  # the raw requests, once
+    assert "RuntimeWarning" not in log and "unexpected" not in log

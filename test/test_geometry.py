@@ -79,6 +79,8 @@ def test_different_right_frame_id_is_accepted():
 @pytest.mark.parametrize("kwargs, message", [
     ({"right_size": (320, 240)}, "left camera_info is 640x480 but right is 320x240"),
     ({"size": (0, 0)}, "size 0x0 must be positive"),
+    ({"cx": 1e39}, r"left P\[0,2\] \(cx\) = 1e\+39 px is beyond what a float32 disparity"),
+    ({"cx_right": -1e7}, r"right P\[0,2\] \(cx\) = -1e\+07 px is beyond"),
 ])
 def test_pairs_without_a_common_size_are_rejected_clearly(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -101,6 +103,10 @@ def test_pairs_without_a_common_size_are_rejected_clearly(kwargs, message):
                          r"rectified stereo needs a horizontal rig"),
     ({"fx": 1e39, "right_fx": 1e39}, r"left P\[0,0\] \(fx\) = 1e\+39 px is beyond what "
                                      r"float32 depth can hold"),
+    ({"fx": 1e-39, "right_fx": 1e-39, "fy": 1e-39},
+     r"left P\[0,0\] \(fx\) = 1e-39 px is beyond what float32 depth can hold"),
+    ({"cy": 1e39, "right_cy": 1e39}, r"left P\[1,2\] \(cy\) = 1e\+39 px is beyond what "
+                                     r"float32 points can hold"),
     ({"fx": 1e30, "right_fx": 1e30, "fy": 1e30, "baseline": 1e9},
      r"fx \* T = 1e\+39 px m is beyond what float32 depth can hold at 1/16 px disparity"),
 ])
@@ -124,3 +130,10 @@ def test_small_differences_within_the_tolerance_are_accepted():
     assert StereoGeometry.from_calibrations(left, right).depth_refusal is None
 
 
+
+
+def test_projection_matrix_is_validated():
+    with pytest.raises(ValueError, match="must have 12 values, got 9"):
+        CameraCalibration(4, 4, np.eye(3))
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        CameraCalibration(4, 4, np.full((3, 4), np.nan))

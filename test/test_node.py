@@ -216,7 +216,7 @@ def test_bad_frames_are_dropped_and_the_next_good_one_processed(start_node, clie
     unknown[0].encoding = unknown[2].encoding = "yuv422"  # both images
     for topic, message in zip(INPUT_TOPICS, unknown):
         stream.publish_raw(topic, message)
-    assert send(stream, scene, 22 * SECOND)
+    assert send(stream, scene, 22 * SECOND), node.output()
     received = stream.received.messages["disparity"]
     assert 20 * SECOND not in received and 21 * SECOND not in received
     assert 22 * SECOND in received

@@ -47,11 +47,12 @@ def test_parameter_requests_of_no_parameter_type_do_not_end_the_node(start_node,
                                                getattr(response, "results", [response.result]))
             assert node.process.poll() is None, node.output()
     log = node.output()
-    for value_type in (10, 99, 255):  # logged with its traceback once per reason, then counted
-        reason = f"ValueError: {value_type} is not a valid Parameter.Type"
-        assert log.count(f"a callback failed, the node goes on: {reason}\nTraceback") == 1, log
-    assert log.count("Traceback (most recent call last)") == 3
-    assert "a callback failed again (2 times so far): ValueError: 10 is not" in log
+    # Logged with its traceback the first time, then counted (at most every 5 s per kind).
+    assert log.count("a callback failed, the node goes on: ValueError: 10 is not a valid "
+                     "Parameter.Type\nTraceback") == 1, log
+    assert log.count("Traceback (most recent call last)") == 1
+    assert "a callback failed again (2 times so far): ValueError: 99 is not a valid " \
+           "Parameter.Type" in log
     # Still serving: a valid change applies, the next frame comes out.
     assert set_parameters(stream, namespace, queue_size=7)[0].successful
     assert send(stream, box_scene, 50 * SECOND)

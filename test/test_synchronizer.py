@@ -182,3 +182,56 @@ def test_approximate_sync_never_mixes_frames_around_a_wrong_stamp():
     assert sets == [(1, 1, 1, 1), (2, 2, 2, 2), (4, 4, 4, 4)]
     assert sync.stats.time_jumps == 1
     assert sync.stats.dropped == 4  # frame 3's three messages and the early left image
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ApproximateTimeSynchronizer(4, queue_size=5, max_interval_ns=None),
+    lambda: ExactTimeSynchronizer(4, queue_size=5),
+])
+def test_a_stamp_far_in_the_future_is_dropped_not_paired(make):
+    # Frame 2's right camera_info is stamped 10 s ahead and frame 2's left image is lost:
+    # the future stamp must not stand in for "a newer message has arrived" and pull later
+    # frames out of step; it is dropped as a stamp from the future.
+    second, period = 1_000_000_000, 100_000_000
+    sync = make()
+    sets = []
+    for frame in range(1, 6):
+        for index in (0, 1, 2, 3):
+            if (frame, index) == (2, 0):
+                continue  # lost
+            stamp = 20 * second + frame * period + (10 * second if (frame, index) == (2, 3) else 0)
+            matched = sync.add(index, stamp, frame)
+            if matched is not None:
+                sets.append(matched)
+    assert sets == [(1, 1, 1, 1), (3, 3, 3, 3), (4, 4, 4, 4), (5, 5, 5, 5)]
+    assert sync.stats.future_stamps == 1
+    assert sync.stats.time_jumps == 0
+
+
+def test_a_jump_forward_of_every_input_loses_nothing():
+    second = 1_000_000_000
+    sync = ApproximateTimeSynchronizer(2, queue_size=5, max_interval_ns=None)
+    assert sync.add(0, 10 * second, "a") is None
+    assert sync.add(1, 10 * second, "b") == ("a", "b")
+    # Both cameras jump 100 s ahead (a new recording, a pause): the first message is held,
+    # the second input's jump confirms it, and the pair forms.
+    assert sync.add(0, 110 * second, "c") is None
+    assert sync.add(1, 110 * second, "d") == ("c", "d")
+    assert sync.add(0, 111 * second, "e") is None
+    assert sync.add(1, 111 * second, "f") == ("e", "f")
+    assert sync.stats.future_stamps == 0 and sync.stats.dropped == 0
+    assert sync.stats.received == [3, 3]
+
+
+def test_one_input_running_ahead_in_a_burst_is_not_lost():
+    # Frames 1 s apart; the executor hands over the left images of frames 21 and 22 before
+    # the other inputs' frame 21: the left image of 22 is 2 s ahead of every other input for
+    # a moment. It is held, then added as soon as the others catch up.
+    second = 1_000_000_000
+    sync = ExactTimeSynchronizer(4, queue_size=5)
+    arrivals = [(i, 20) for i in range(4)] + [(0, 21), (0, 22)] + [(i, 21) for i in (1, 2, 3)] \
+        + [(i, 22) for i in (1, 2, 3)]
+    sets = [matched for index, frame in arrivals
+            if (matched := sync.add(index, frame * second, frame)) is not None]
+    assert sets == [(20, 20, 20, 20), (21, 21, 21, 21), (22, 22, 22, 22)]
+    assert sync.stats.dropped == 0 and sync.stats.future_stamps == 0

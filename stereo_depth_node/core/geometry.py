@@ -65,6 +65,10 @@ class CalibrationError(ValueError):
 # fraction of its horizontal one.
 RECTIFIED_TOLERANCE = 1e-3
 FLOAT32_MAX = float(np.finfo(np.float32).max)
+# What float32 arithmetic on pixel coordinates can hold: focal lengths from MIN_FOCAL_PX up,
+# principal points (and so cx_l - cx_r) within MAX_PRINCIPAL_POINT_PX of the image origin.
+MIN_FOCAL_PX = 1e-3
+MAX_PRINCIPAL_POINT_PX = 1e6
 
 
 def depth_refusal(left: CameraCalibration, right: CameraCalibration) -> str | None:
@@ -76,12 +80,16 @@ def depth_refusal(left: CameraCalibration, right: CameraCalibration) -> str | No
     """
     for camera, calibration in (("left", left), ("right", right)):
         for name, (row, column) in (("fx", (0, 0)), ("fy", (1, 1))):
-            value = calibration.P[row, column]
+            value = float(calibration.P[row, column])
             if not value > 0:
                 return f"{camera} P[{row},{column}] ({name}) = {value} must be positive"
-            if value > FLOAT32_MAX:
+            if not MIN_FOCAL_PX <= value <= FLOAT32_MAX:
                 return (f"{camera} P[{row},{column}] ({name}) = {value:g} px is beyond what "
-                        f"float32 depth can hold ({FLOAT32_MAX:.3g})")
+                        f"float32 depth can hold ({MIN_FOCAL_PX:g}..{FLOAT32_MAX:.3g} px)")
+        cy = float(calibration.P[1, 2])
+        if abs(cy) > MAX_PRINCIPAL_POINT_PX:
+            return (f"{camera} P[1,2] (cy) = {cy:g} px is beyond what float32 points can hold "
+                    f"(|cy| <= {MAX_PRINCIPAL_POINT_PX:g} px)")
     fx, fy = float(left.P[0, 0]), float(left.P[1, 1])
     for name, (row, column) in (("fx", (0, 0)), ("fy", (1, 1)), ("cy", (1, 2))):
         difference = abs(float(right.P[row, column]) - float(left.P[row, column]))
@@ -160,6 +168,11 @@ class StereoGeometry:
             )
         if left.width <= 0 or left.height <= 0:
             raise ValueError(f"camera_info size {left.width}x{left.height} must be positive")
+        for camera, calibration in (("left", left), ("right", right)):
+            cx = float(calibration.P[0, 2])
+            if abs(cx) > MAX_PRINCIPAL_POINT_PX:  # the disparity is shifted by cx_l - cx_r
+                raise ValueError(f"{camera} P[0,2] (cx) = {cx:g} px is beyond what a float32 "
+                                 f"disparity can hold (|cx| <= {MAX_PRINCIPAL_POINT_PX:g} px)")
         fx_right = right.P[0, 0]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             baseline = -right.P[0, 3] / fx_right if fx_right != 0 else float("nan")

@@ -198,7 +198,7 @@ class DenseMatcher:
         self._reduced = downsampled_params(params)
         self._matcher = create_matcher(self._reduced)
         self._pad = search_pad(self._reduced) if params.border_matching else 0
-        self._windows: dict[tuple[int, int], ValidWindow] = {}
+        self._window: tuple[tuple[int, int], ValidWindow] | None = None  # for the last size
 
     def valid_window(self, width: int, height: int) -> ValidWindow:
         """Window of potentially valid disparities for an image of ``width`` x ``height``.
@@ -213,10 +213,9 @@ class DenseMatcher:
         The window is exact for StereoBM; StereoSGBM also gives estimates in the
         band outside it, as with ``stereo_image_proc``, which reports the same window.
         """
-        size = (width, height)
-        if size not in self._windows:
-            self._windows[size] = self._window_at_full_size(width, height)
-        return self._windows[size]
+        if self._window is None or self._window[0] != (width, height):
+            self._window = ((width, height), self._window_at_full_size(width, height))
+        return self._window[1]
 
     def _window_at_full_size(self, width: int, height: int) -> ValidWindow:
         factor, reduced, pad = self.params.downsample, self._reduced, self._pad

@@ -16,7 +16,9 @@ most one set per arrival, which is all that can complete on one arrival.
 Both policies count what they discard in :attr:`SyncStats`. A stamp more than a
 second behind the last emitted set means time restarted (a bag replayed again,
 a looping replay, a simulator reset): the synchronizer then starts afresh
-instead of waiting for time to catch up.
+instead of waiting for time to catch up. A stamp more than a second ahead of
+every other input's newest is held until another input confirms the jump, and
+dropped as a stray when its own input goes on at the old time.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class SyncStats:
     dropped: int = 0  # messages discarded without being part of a set
     duplicates: int = 0  # messages replaced by a later one with the same input and stamp
     time_jumps: int = 0  # restarts after stamps jumped back (a bag replayed again, a sim reset)
+    future_stamps: int = 0  # strays dropped: a stamp far ahead of every other input's
     latest_stamps: list[int | None] = field(default_factory=list)
 
     def why_no_sets(self, input_names: Sequence[str], approximate: bool) -> str:
@@ -75,12 +78,76 @@ class _Synchronizer:
         self.n_inputs = n_inputs
         self.queue_size = queue_size
         self.stats = SyncStats(received=[0] * n_inputs, latest_stamps=[None] * n_inputs)
+        self._held: dict[int, list[tuple[int, Any]]] = {}  # input -> stamps far ahead, messages
 
-    def _note_arrival(self, index: int, stamp_ns: int, last_emitted: int | None) -> bool:
-        """Count an arrival; return True when it shows that time jumped back."""
+    def add(self, index: int, stamp_ns: int, message: Any) -> tuple[Any, ...] | None:
+        """Add one message; return the set it completes, if any."""
         if not 0 <= index < self.n_inputs:
             raise IndexError(f"input index {index} is outside 0..{self.n_inputs - 1}")
         self.stats.received[index] += 1
+        completed = None
+        admitted = self._admit(index, stamp_ns, message)
+        while admitted:
+            for entry in admitted:
+                completed = self._add(*entry) or completed
+            admitted = self._caught_up()
+        return completed
+
+    def _add(self, index: int, stamp_ns: int, message: Any) -> tuple[Any, ...] | None:
+        raise NotImplementedError
+
+    def _admit(self, index: int, stamp_ns: int, message: Any) -> list[tuple[int, int, Any]]:
+        """The messages to add now: held back while their stamps run far ahead of all others.
+
+        A stamp more than a time jump ahead of every other input's newest (a
+        clock error, a corrupt header) would stand in for "a newer message has
+        arrived" and pull later sets out of step, so it is held, with whatever
+        follows it on its input. Another input jumping ahead to near it confirms
+        that time moved on: everything held is added, oldest first. A message
+        back at the old time on the same input shows the held ones were strays:
+        they are dropped.
+        """
+        held = self._held.get(index, [])
+        if held and stamp_ns < held[-1][0] - TIME_JUMP_NS:
+            self.stats.future_stamps += len(held)
+            self.stats.dropped += len(held)
+            del self._held[index]
+        others = [stamp for i, stamp in enumerate(self.stats.latest_stamps)
+                  if i != index and stamp is not None]
+        if not others or stamp_ns - max(others) <= TIME_JUMP_NS:
+            return [(index, stamp_ns, message)]
+        confirmed = any(abs(stamp - stamp_ns) <= TIME_JUMP_NS
+                        for i, queue in self._held.items() if i != index for stamp, _ in queue)
+        if not confirmed:
+            queue = self._held.setdefault(index, [])
+            queue.append((stamp_ns, message))
+            if len(queue) > self.queue_size:
+                del queue[0]
+                self.stats.dropped += 1
+            return []
+        admitted = [(i, stamp, held_message) for i, queue in self._held.items()
+                    for stamp, held_message in queue] + [(index, stamp_ns, message)]
+        self._held.clear()
+        return sorted(admitted, key=lambda item: item[1])
+
+    def _caught_up(self) -> list[tuple[int, int, Any]]:
+        """Held messages that the other inputs have caught up with (one input ran ahead)."""
+        released = []
+        for index, queue in list(self._held.items()):
+            others = [stamp for i, stamp in enumerate(self.stats.latest_stamps)
+                      if i != index and stamp is not None]
+            while queue and others and queue[0][0] - max(others) <= TIME_JUMP_NS:
+                stamp, message = queue.pop(0)
+                released.append((index, stamp, message))
+            if not queue:
+                del self._held[index]
+        return released
+
+    def _held_count(self) -> int:
+        return sum(len(queue) for queue in self._held.values())
+
+    def _note_arrival(self, index: int, stamp_ns: int, last_emitted: int | None) -> bool:
+        """Note an admitted message's stamp; return True when it shows that time jumped back."""
         jumped = last_emitted is not None and last_emitted - stamp_ns > TIME_JUMP_NS
         if jumped:
             self.stats.time_jumps += 1
@@ -104,8 +171,7 @@ class ExactTimeSynchronizer(_Synchronizer):
         self._pending: dict[int, list[Any]] = {}
         self._last_emitted: int | None = None
 
-    def add(self, index: int, stamp_ns: int, message: Any) -> tuple[Any, ...] | None:
-        """Add one message; return the set it completes, if any."""
+    def _add(self, index: int, stamp_ns: int, message: Any) -> tuple[Any, ...] | None:
         if self._note_arrival(index, stamp_ns, self._last_emitted):
             self.stats.dropped += self._pending_count()
             self._pending.clear()
@@ -135,7 +201,8 @@ class ExactTimeSynchronizer(_Synchronizer):
 
     def flush(self) -> tuple[Any, ...] | None:
         """End of input: count every waiting message as dropped (no set can complete now)."""
-        self.stats.dropped += self._pending_count()
+        self.stats.dropped += self._pending_count() + self._held_count()
+        self._held.clear()
         self._pending.clear()
         return None
 
@@ -162,8 +229,7 @@ class ApproximateTimeSynchronizer(_Synchronizer):
         self._messages: list[list[Any]] = [[] for _ in range(n_inputs)]
         self._last_emitted: list[int | None] = [None] * n_inputs
 
-    def add(self, index: int, stamp_ns: int, message: Any) -> tuple[Any, ...] | None:
-        """Add one message; return the set it completes, if any."""
+    def _add(self, index: int, stamp_ns: int, message: Any) -> tuple[Any, ...] | None:
         emitted = [s for s in self._last_emitted if s is not None]
         if self._note_arrival(index, stamp_ns, max(emitted) if emitted else None):
             self.stats.dropped += sum(len(stamps) for stamps in self._stamps)
@@ -194,7 +260,8 @@ class ApproximateTimeSynchronizer(_Synchronizer):
     def flush(self) -> tuple[Any, ...] | None:
         """End of input: emit the best remaining set without waiting, drop the rest."""
         result = self._match(final=True)
-        self.stats.dropped += sum(len(stamps) for stamps in self._stamps)
+        self.stats.dropped += sum(len(stamps) for stamps in self._stamps) + self._held_count()
+        self._held.clear()
         self._stamps = [[] for _ in range(self.n_inputs)]
         self._messages = [[] for _ in range(self.n_inputs)]
         return result
@@ -206,7 +273,9 @@ class ApproximateTimeSynchronizer(_Synchronizer):
             chosen = [stamps[i] for stamps, i in zip(self._stamps, picks)]
             if not final and any(stamps[-1] < max(chosen) for stamps in self._stamps):
                 return None  # a closer message may still arrive on that input
-            if self.max_interval_ns is None or max(chosen) - min(chosen) <= self.max_interval_ns:
+            within = self.max_interval_ns is None or \
+                max(chosen) - min(chosen) <= self.max_interval_ns
+            if within and self._mutually_closest(picks, chosen):
                 result = tuple(messages[i] for messages, i in zip(self._messages, picks))
                 for index, pick in enumerate(picks):
                     self.stats.dropped += pick  # older messages that no set can use now
@@ -219,6 +288,15 @@ class ApproximateTimeSynchronizer(_Synchronizer):
             self._pop_head(oldest)
         return None
 
+
+    def _mutually_closest(self, picks: list[int], chosen: list[int]) -> bool:
+        """Whether every chosen message is, on its input, the closest to every other chosen one.
+
+        A set that pairs a message with another frame's while its own frame's
+        is queued (one message of each frame lost or mis-stamped) fails this.
+        """
+        return all(_closest(stamps, stamp) == pick
+                   for stamps, pick in zip(self._stamps, picks) for stamp in chosen)
 
     def _picks_around(self, pivot: int) -> list[int]:
         """Index of each input's message for a set around ``pivot``.
@@ -238,8 +316,12 @@ class ApproximateTimeSynchronizer(_Synchronizer):
 
 
 def _closest(stamps: list[int], pivot: int) -> int:
-    """Index of the stamp closest to ``pivot`` (the first of equally close ones)."""
-    return min(range(len(stamps)), key=lambda i: abs(stamps[i] - pivot))
+    """Index of the stamp closest to ``pivot``; of two equally close, the newer.
+
+    (Between a message before and one after, the one after may still get
+    partners of its own frame; the one before has had its chance.)
+    """
+    return min(range(len(stamps)), key=lambda i: (abs(stamps[i] - pivot), -i))
 
 
 def make_synchronizer(n_inputs: int, queue_size: int, approximate: bool,

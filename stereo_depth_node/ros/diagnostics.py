@@ -33,6 +33,7 @@ class PeriodCounts:
     dropped: Counter[str] = field(default_factory=Counter)
     depth_refused: Counter[str] = field(default_factory=Counter)
     callback_failures: int = 0
+    sync_dropped: int = 0  # input messages the synchronizer discarded (no partner, late, stray)
     processing_seconds: list[float] = field(default_factory=list)
     latency_seconds: list[float] = field(default_factory=list)
     skew_seconds: list[float] = field(default_factory=list)
@@ -74,7 +75,8 @@ class NodeHealth:
         values += [("frames processed", str(counts.processed)),
                    ("frames dropped", str(sum(counts.dropped.values()))),
                    ("frames dropped since start", str(self.dropped_total)),
-                   ("callback failures", str(counts.callback_failures))]
+                   ("callback failures", str(counts.callback_failures)),
+                   ("messages dropped by the synchronizer", str(counts.sync_dropped))]
         values += [(f"dropped: {reason[:REASON_LENGTH]}", str(n))
                    for reason, n in counts.dropped.most_common(REASONS_SHOWN)]
         values += [(f"no depth: {reason[:REASON_LENGTH]}", str(n))

@@ -12,6 +12,7 @@ Topic and parameter names, defaults and message semantics follow
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import traceback
@@ -63,6 +64,14 @@ from stereo_depth_node.ros.messages import (
 )
 
 LOG_THROTTLE_SECONDS = 5.0
+MAX_REMEMBERED_REASONS = 256  # kinds of reasons whose last log time is kept
+
+_VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|[-+]?\d+(?:\.\d*)?(?:e[-+]?\d+)?(?:x\d+)?")
+
+
+def reason_kind(reason: str) -> str:
+    """``reason`` with its values (numbers, sizes, quoted names) replaced by ``#``."""
+    return _VALUES.sub("#", reason)
 
 
 def _descriptor_from_spec(spec: ParameterSpec) -> ParameterDescriptor:
@@ -116,6 +125,7 @@ class StereoDepthNode(Node):
         self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics",
                                                   QoSProfile(depth=10))
         self._last_report = time.monotonic()
+        self._sync_dropped_reported = 0
         self.create_timer(self._settings.diagnostics_period_seconds, self._publish_diagnostics)
         self.create_timer(1.0, self._check_synchronization)
         self.get_logger().info(
@@ -196,6 +206,9 @@ class StereoDepthNode(Node):
 
     def _publish_diagnostics(self) -> None:
         now = time.monotonic()
+        dropped = self._synchronizer.stats.dropped  # since this synchronizer was made
+        self._health.period.sync_dropped = dropped - min(self._sync_dropped_reported, dropped)
+        self._sync_dropped_reported = dropped
         status = self._health.report(now - self._last_report, self._seconds_without_sets(),
                                      self._settings.no_sync_warning_seconds)
         self._last_report = now
@@ -203,11 +216,17 @@ class StereoDepthNode(Node):
             stamp=self.get_clock().now().to_msg()), status=[status]))
 
     def _log_throttled(self, kind: str, reason: str, line: str) -> None:
-        """Log ``line`` as an error: a new ``reason`` at once, a repeated one every few seconds."""
+        """Log ``line`` as an error: a new kind of reason at once, a repeated one every few seconds.
+
+        Reasons that differ only in their values (sizes, encodings, numbers) are one kind,
+        so a stream of ever-different bad inputs cannot flood the log.
+        """
         now = time.monotonic()
-        key = f"{kind}: {reason}"
+        key = f"{kind}: {reason_kind(reason)}"
         if now - self._last_logged.get(key, -LOG_THROTTLE_SECONDS) < LOG_THROTTLE_SECONDS:
             return
+        if len(self._last_logged) >= MAX_REMEMBERED_REASONS:
+            self._last_logged.clear()
         self._last_logged[key] = now
         self.get_logger().error(line)
 
@@ -226,8 +245,10 @@ class StereoDepthNode(Node):
         error = sys.exc_info()[1]
         self._health.period.callback_failures += 1
         reason = f"{type(error).__name__}: {error}"
-        self._callback_failures[reason] += 1
-        count = self._callback_failures[reason]
+        if len(self._callback_failures) >= MAX_REMEMBERED_REASONS:
+            self._callback_failures.clear()
+        self._callback_failures[reason_kind(reason)] += 1
+        count = self._callback_failures[reason_kind(reason)]
         if count == 1:
             self.get_logger().error(f"a callback failed, the node goes on: {reason}\n"
                                     + traceback.format_exc().rstrip())
@@ -258,7 +279,8 @@ class StereoDepthNode(Node):
             self._report_dropped_frame(stamp, str(error))
             return
         except Exception as error:  # a defect must not take the node down with it
-            self._report_dropped_frame(stamp, f"unexpected {type(error).__name__}: {error}")
+            self._health.dropped(f"unexpected {type(error).__name__}: {error}")
+            self.report_callback_failure()
             return
         for name, message in messages.items():
             self._outputs[name].publish(message)

@@ -107,9 +107,14 @@ class StereoStreamClient(Node):
 
     def spin_until(self, condition: Callable[[], bool], timeout: float) -> bool:
         """Spin until ``condition()`` holds or ``timeout`` seconds pass; return whether it held."""
-        deadline = time.monotonic() + timeout
-        while not condition():
-            if time.monotonic() > deadline:
-                return False
-            rclpy.spin_once(self, timeout_sec=0.02)
-        return True
+        return spin_until(self, condition, timeout)
+
+
+def spin_until(node: Node, condition: Callable[[], bool], timeout: float) -> bool:
+    """Spin ``node`` until ``condition()`` holds or ``timeout`` seconds pass; whether it held."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        rclpy.spin_once(node, timeout_sec=0.02)
+    return True
