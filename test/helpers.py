@@ -8,6 +8,7 @@ level, so the quick lane (``pytest -m "not ros"``) can use it too.
 """
 
 import functools
+import re
 import subprocess
 import sys
 import time
@@ -66,6 +67,39 @@ def run_cli(*args, timeout=120):
     """Run ``stereo-depth ARGS`` to completion in a child process; output captured as text."""
     return subprocess.run([sys.executable, "-m", "stereo_depth_node.cli", *map(str, args)],
                           capture_output=True, text=True, timeout=timeout)
+
+
+def run_main(capfd, *args):
+    """Run ``stereo-depth ARGS`` in this process, faster than ``run_cli``.
+
+    Returns a ``CompletedProcess`` with ``main``'s exit code and what reached file descriptors
+    1 and 2 (``capfd``), so native libraries' writes to stderr count too.
+    """
+    from stereo_depth_node.cli import main
+
+    capfd.readouterr()  # drop what came before
+    code = main([str(arg) for arg in args])
+    out, err = capfd.readouterr()
+    return subprocess.CompletedProcess(args, code, out, err)
+
+
+def assert_one_line_error(result, command, pattern):
+    """Exit code 2, no traceback, and stderr exactly one line ``stereo-depth COMMAND: error: ...``.
+
+    ``pattern`` is a regular expression the text after ``error: `` must match in full.
+    """
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    prefix = f"stereo-depth {command}: error: "
+    assert lines[0].startswith(prefix), lines[0]
+    assert re.fullmatch(pattern, lines[0][len(prefix):]), lines[0]
+
+
+def entries(folder):
+    """Names in ``folder``, hidden ones included: compared before and after a failed run."""
+    return sorted(path.name for path in folder.iterdir())
 
 
 def start_cli(*args, env):

@@ -31,6 +31,8 @@ RUNTIME_KEYS = {
     "rcl_interfaces": "rcl_interfaces", "diagnostic_msgs": "diagnostic_msgs",
     "ament_index_python": "ament_index_python",
     "launch": "launch", "launch_ros": "launch_ros",
+    # Installed with rosbags (its dependencies), imported for the errors they raise.
+    "apsw": "python3-rosbags-pip",
 }
 RUNTIME_FILES = [path for path in PYTHON_FILES
                  if path.is_relative_to(ROOT / "launch") or

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import apsw
 from rclpy.exceptions import InvalidTopicNameException
 from rclpy.validate_full_topic_name import validate_full_topic_name
 from rosbags.rosbag2 import Reader, ReaderError, StoragePlugin, Writer, WriterError
@@ -31,13 +32,22 @@ TYPESTORES = {"humble": Stores.ROS2_HUMBLE, "iron": Stores.ROS2_IRON, "jazzy": S
               "kilted": Stores.ROS2_KILTED}
 BAG_TYPESTORE = TYPESTORES.get(ros_distro() or "", Stores.LATEST)
 _TYPESTORE = get_typestore(BAG_TYPESTORE)
-# What a damaged bag can raise from inside rosbags and its storage back ends.
-_READ_ERRORS = (ReaderError, sqlite3.Error, OSError, ValueError, KeyError, IndexError,
+# What a damaged bag can raise from inside rosbags and its storage back ends. rosbags reads
+# sqlite3 files through apsw, whose errors (apsw.CorruptError ...) are no sqlite3.Error.
+_READ_ERRORS = (ReaderError, apsw.Error, sqlite3.Error, OSError, ValueError, KeyError, IndexError,
                 AssertionError, EOFError)
 
 
 class BagError(Exception):
     """A bag that cannot be read or written, with the reason."""
+
+
+def _reason(error: BaseException) -> str:
+    """What a bag library's exception says is wrong, on one line."""
+    text = " ".join(str(error).split())
+    if isinstance(error, apsw.Error):
+        return f"{text} (SQLite {type(error).__name__})"
+    return text
 
 
 def message_class(type_name: str) -> type:
@@ -67,7 +77,7 @@ class BagReader:
             self._reader = Reader(self.path)
             self._reader.open()
         except _READ_ERRORS as error:
-            raise BagError(f"cannot open bag {self.path}: {error}") from None
+            raise BagError(f"cannot open bag {self.path}: {_reason(error)}") from None
         self.topics: dict[str, str] = {c.topic: c.msgtype for c in self._reader.connections}
         self.counts: dict[str, int] = {}
         for connection in self._reader.connections:
@@ -90,7 +100,7 @@ class BagReader:
             for connection, timestamp, data in self._reader.messages(connections=connections):
                 yield connection.topic, timestamp, bytes(data)
         except _READ_ERRORS as error:
-            raise BagError(f"bag {self.path} is damaged: {error}") from None
+            raise BagError(f"bag {self.path} is damaged: {_reason(error)}") from None
 
     def close(self) -> None:
         """Close the bag."""
