@@ -70,3 +70,15 @@ def test_sqlite3_data_cut_in_half_is_one_line(tmp_path, capfd, good_bags):
     data.write_bytes(data.read_bytes()[: data.stat().st_size // 2])
     process_fails(capfd, tmp_path, bag, re.escape(
         f"cannot open bag {bag}: Cannot open database {data}: database disk image is malformed"))
+
+
+@pytest.mark.parametrize("size, reason", [
+    (8, lambda data: re.escape(f"{data} (8 bytes) is truncated or corrupt (TypeError: ") + r".*\)"),
+    (0, lambda data: re.escape(f"File '{data}' seems to be empty.")),
+    (20, lambda data: re.escape("Truncated record at offset 17: expected 26 bytes, got 3.")),
+])
+def test_short_mcap_is_one_line(tmp_path, capfd, good_bags, size, reason):
+    # 8 bytes: the MCAP magic and nothing more; rosbags' reader fails with a TypeError there
+    bag, data = copy_bag(tmp_path, good_bags, "mcap")
+    data.write_bytes(data.read_bytes()[:size])
+    process_fails(capfd, tmp_path, bag, re.escape(f"cannot open bag {bag}: ") + reason(data))

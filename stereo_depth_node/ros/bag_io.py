@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import shutil
 import sqlite3
+import struct
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -32,22 +33,38 @@ TYPESTORES = {"humble": Stores.ROS2_HUMBLE, "iron": Stores.ROS2_IRON, "jazzy": S
               "kilted": Stores.ROS2_KILTED}
 BAG_TYPESTORE = TYPESTORES.get(ros_distro() or "", Stores.LATEST)
 _TYPESTORE = get_typestore(BAG_TYPESTORE)
+# What rosbags' parsers raise when they run out of bytes or meet nonsense in a data file.
+_PARSE_ERRORS = (TypeError, AttributeError, struct.error, IndexError, AssertionError, EOFError)
 # What a damaged bag can raise from inside rosbags and its storage back ends. rosbags reads
 # sqlite3 files through apsw, whose errors (apsw.CorruptError ...) are no sqlite3.Error.
-_READ_ERRORS = (ReaderError, apsw.Error, sqlite3.Error, OSError, ValueError, KeyError, IndexError,
-                AssertionError, EOFError)
+_READ_ERRORS = (ReaderError, apsw.Error, sqlite3.Error, OSError, ValueError, KeyError,
+                *_PARSE_ERRORS)
 
 
 class BagError(Exception):
     """A bag that cannot be read or written, with the reason."""
 
 
-def _reason(error: BaseException) -> str:
-    """What a bag library's exception says is wrong, on one line."""
+def _reason(error: BaseException, bag: Path) -> str:
+    """What a bag library's exception says is wrong with ``bag``, on one line."""
     text = " ".join(str(error).split())
     if isinstance(error, apsw.Error):
         return f"{text} (SQLite {type(error).__name__})"
+    if isinstance(error, _PARSE_ERRORS):
+        files = ", ".join(f"{path} ({path.stat().st_size} bytes)" for path in _data_files(bag))
+        return f"{files or bag} is truncated or corrupt ({type(error).__name__}: {text})"
     return text
+
+
+def _data_files(bag: Path) -> list[Path]:
+    """The storage files of a bag: the bag itself if it is a file, else those in its folder."""
+    if bag.is_file():
+        return [bag]
+    try:
+        return sorted(path for path in bag.iterdir()
+                      if path.name != "metadata.yaml" and path.is_file())
+    except OSError:
+        return []
 
 
 def message_class(type_name: str) -> type:
@@ -77,7 +94,7 @@ class BagReader:
             self._reader = Reader(self.path)
             self._reader.open()
         except _READ_ERRORS as error:
-            raise BagError(f"cannot open bag {self.path}: {_reason(error)}") from None
+            raise BagError(f"cannot open bag {self.path}: {_reason(error, self.path)}") from None
         self.topics: dict[str, str] = {c.topic: c.msgtype for c in self._reader.connections}
         self.counts: dict[str, int] = {}
         for connection in self._reader.connections:
@@ -100,7 +117,7 @@ class BagReader:
             for connection, timestamp, data in self._reader.messages(connections=connections):
                 yield connection.topic, timestamp, bytes(data)
         except _READ_ERRORS as error:
-            raise BagError(f"bag {self.path} is damaged: {_reason(error)}") from None
+            raise BagError(f"bag {self.path} is damaged: {_reason(error, self.path)}") from None
 
     def close(self) -> None:
         """Close the bag."""
