@@ -11,6 +11,7 @@ import re
 import shutil
 
 import pytest
+import yaml
 
 from stereo_depth_node.testing.sample_bag import write_stereo_bag
 
@@ -82,3 +83,61 @@ def test_short_mcap_is_one_line(tmp_path, capfd, good_bags, size, reason):
     bag, data = copy_bag(tmp_path, good_bags, "mcap")
     data.write_bytes(data.read_bytes()[:size])
     process_fails(capfd, tmp_path, bag, re.escape(f"cannot open bag {bag}: ") + reason(data))
+
+
+# --- metadata.yaml ------------------------------------------------------------------------------
+
+def edit_metadata(bag, change):
+    """Apply ``change(info)`` to the bag's ``rosbag2_bagfile_information`` and save it."""
+    path = bag / "metadata.yaml"
+    document = yaml.safe_load(path.read_text())
+    change(document["rosbag2_bagfile_information"])
+    path.write_text(yaml.safe_dump(document))
+
+
+def set_field(*keys_and_value):
+    """A change that sets ``info[k1][k2]... = value`` (integers index lists)."""
+    *keys, value = keys_and_value
+
+    def change(info):
+        for key in keys[:-1]:
+            info = info[key]
+        info[keys[-1]] = value
+    return change
+
+
+@pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
+@pytest.mark.parametrize("change, problem", [
+    (set_field("message_count", "twelve"),
+     "message_count is 'twelve', expected an integer, 0 or more"),
+    (set_field("message_count", 12.5), "message_count is 12.5, expected an integer, 0 or more"),
+    (set_field("topics_with_message_count", 0, "message_count", "three"),
+     "topics_with_message_count[0].message_count is 'three', expected an integer, 0 or more"),
+    (set_field("duration", "nanoseconds", "soon"),
+     "duration.nanoseconds is 'soon', expected an integer, 0 or more"),
+    (set_field("duration", 2.5), "duration is 2.5, expected a mapping with nanoseconds"),
+    (set_field("starting_time", "nanoseconds_since_epoch", True),
+     "starting_time.nanoseconds_since_epoch is True, expected an integer"),
+    (set_field("topics_with_message_count", 0, "topic_metadata", "name", 42),
+     "topics_with_message_count[0].topic_metadata.name is 42, expected a string"),
+    (set_field("topics_with_message_count", 3, "topic_metadata", "name", 42),
+     "topics_with_message_count[3].topic_metadata.name is 42, expected a string"),
+    (set_field("relative_file_paths", 5), "relative_file_paths is 5, expected a list of strings"),
+], ids=["count text", "count float", "topic count text", "duration text", "duration number",
+        "start bool", "first topic name int", "last topic name int", "file list int"])
+def test_metadata_of_the_wrong_type_is_one_line(tmp_path, capfd, good_bags, storage, change,
+                                                problem):
+    bag, _ = copy_bag(tmp_path, good_bags, storage)
+    edit_metadata(bag, change)
+    process_fails(capfd, tmp_path, bag,
+                  re.escape(f"cannot open bag {bag}: {bag / 'metadata.yaml'}: {problem}"))
+
+
+def test_metadata_that_is_not_yaml_is_one_line(tmp_path, capfd, good_bags):
+    bag, _ = copy_bag(tmp_path, good_bags, "mcap")
+    with open(bag / "metadata.yaml", "a") as stream:
+        stream.write("  broken: [\n")
+    lines = (bag / "metadata.yaml").read_text().count("\n")
+    process_fails(capfd, tmp_path, bag, re.escape(
+        f"cannot open bag {bag}: {bag / 'metadata.yaml'}, line {lines + 1}, column 1: "
+        "not valid YAML: ") + ".+")

@@ -14,17 +14,19 @@ import importlib
 import shutil
 import sqlite3
 import struct
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import apsw
+import yaml
 from rclpy.exceptions import InvalidTopicNameException
 from rclpy.validate_full_topic_name import validate_full_topic_name
 from rosbags.rosbag2 import Reader, ReaderError, StoragePlugin, Writer, WriterError
 from rosbags.typesys import Stores, get_typestore
 
+from stereo_depth_node.core.diagnostics import one_line, yaml_problem
 from stereo_depth_node.ros.distribution import ros_distro
 
 STORAGE_FORMATS = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}
@@ -47,7 +49,7 @@ class BagError(Exception):
 
 def _reason(error: BaseException, bag: Path) -> str:
     """What a bag library's exception says is wrong with ``bag``, on one line."""
-    text = " ".join(str(error).split())
+    text = one_line(str(error))
     if isinstance(error, apsw.Error):
         return f"{text} (SQLite {type(error).__name__})"
     if isinstance(error, _PARSE_ERRORS):
@@ -85,11 +87,109 @@ def check_topic_name(name: str, what: str) -> None:
         raise BagError(f"{what} {name!r} is not a valid topic name: {reason}") from None
 
 
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str)
+
+
+def _is_text_list(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_mapping(value: object) -> bool:
+    return isinstance(value, dict)
+
+
+_COUNT = (_is_count, "an integer, 0 or more")
+_TEXT = (_is_text, "a string")
+# metadata.yaml's fields that rosbags reads, and what rosbag2 writes there. rosbags trusts
+# their types: text where a count belongs raised TypeError from deep inside it, or passed.
+_METADATA_FIELDS: tuple[tuple[tuple[str, ...], tuple[Callable[[object], bool], str]], ...] = (
+    (("version",), _COUNT),
+    (("storage_identifier",), _TEXT),
+    (("relative_file_paths",), (_is_text_list, "a list of strings")),
+    (("duration",), (_is_mapping, "a mapping with nanoseconds")),
+    (("duration", "nanoseconds"), _COUNT),
+    (("starting_time",), (_is_mapping, "a mapping with nanoseconds_since_epoch")),
+    (("starting_time", "nanoseconds_since_epoch"), (_is_integer, "an integer")),
+    (("message_count",), _COUNT),
+    (("compression_format",), _TEXT),
+    (("compression_mode",), _TEXT),
+    (("topics_with_message_count",), (lambda v: isinstance(v, list), "a list")),
+)
+_TOPIC_FIELDS: tuple[tuple[tuple[str, ...], tuple[Callable[[object], bool], str]], ...] = (
+    ((), (_is_mapping, "a mapping with message_count and topic_metadata")),
+    (("message_count",), _COUNT),
+    (("topic_metadata",), (_is_mapping, "a mapping with name, type and serialization_format")),
+    (("topic_metadata", "name"), _TEXT),
+    (("topic_metadata", "type"), _TEXT),
+    (("topic_metadata", "serialization_format"), _TEXT),
+)
+
+
+def _field_problem(section: object, prefix: str,
+                   fields: tuple[tuple[tuple[str, ...], tuple[Callable[[object], bool], str]], ...]
+                   ) -> str | None:
+    """The first field of ``section`` that is present but of the wrong kind, described."""
+    for keys, (accepts, expected) in fields:
+        value: Any = section
+        for key in keys:
+            if not isinstance(value, dict) or key not in value:
+                break  # a missing field: rosbags names it
+            value = value[key]
+        else:
+            if not accepts(value):
+                shown = repr(value) if len(repr(value)) <= 40 else f"{repr(value)[:37]}..."
+                name = ".".join(part for part in (prefix, *keys) if part)
+                return f"{name} is {shown}, expected {expected}"
+    return None
+
+
+def check_metadata(bag: Path) -> None:
+    """BagError naming the file and field where a bag's ``metadata.yaml`` is not rosbag2's.
+
+    Checks the syntax and the kind of every field rosbags reads (counts and
+    durations are integers, names are strings ...). A missing file or field is
+    left to rosbags, whose message names it.
+    """
+    path = bag / "metadata.yaml"
+    if not path.is_file():
+        return
+    try:
+        document = yaml.safe_load(path.read_bytes())
+    except OSError as error:
+        raise BagError(f"cannot open bag {bag}: cannot read {path}: "
+                       f"{error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        raise BagError(f"cannot open bag {bag}: {yaml_problem(path, error)}") from None
+    info = document.get("rosbag2_bagfile_information") if isinstance(document, dict) else None
+    if not isinstance(info, dict):
+        raise BagError(f"cannot open bag {bag}: {path} has no rosbag2_bagfile_information "
+                       "mapping: it is no rosbag2 metadata file")
+    problem = _field_problem(info, "", _METADATA_FIELDS)
+    for index, topic in enumerate(info.get("topics_with_message_count") or ()):
+        problem = problem or _field_problem(topic, f"topics_with_message_count[{index}]",
+                                            _TOPIC_FIELDS)
+    if problem:
+        raise BagError(f"cannot open bag {bag}: {path}: {problem}")
+
+
 class BagReader:
-    """A bag opened for reading; use as a context manager."""
+    """A bag opened for reading; use as a context manager.
+
+    A folder's ``metadata.yaml`` is checked first (:func:`check_metadata`).
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        check_metadata(self.path)
         try:
             self._reader = Reader(self.path)
             self._reader.open()
