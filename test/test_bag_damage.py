@@ -141,3 +141,18 @@ def test_metadata_that_is_not_yaml_is_one_line(tmp_path, capfd, good_bags):
     process_fails(capfd, tmp_path, bag, re.escape(
         f"cannot open bag {bag}: {bag / 'metadata.yaml'}, line {lines + 1}, column 1: "
         "not valid YAML: ") + ".+")
+
+
+@pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
+@pytest.mark.parametrize("mode", ["file", "message"])
+def test_zstd_claimed_for_plain_data_is_one_line(tmp_path, capfd, good_bags, storage, mode):
+    bag, data = copy_bag(tmp_path, good_bags, storage)
+    edit_metadata(bag, lambda info: info.update(compression_format="zstd",
+                                                compression_mode=mode))
+    if mode == "file":  # decompressed when the bag is opened
+        pattern = (f"cannot open bag {bag}: {bag / 'metadata.yaml'} says the data files are "
+                   f"zstd-compressed (compression_mode: file) but {data} is not zstd data (")
+    else:  # decompressed message by message
+        pattern = (f"bag {bag} is damaged: {bag / 'metadata.yaml'} says the messages are "
+                   "zstd-compressed (compression_mode: message) but they are not zstd data (")
+    process_fails(capfd, tmp_path, bag, re.escape(pattern) + r"Unable to decompress .*\)")

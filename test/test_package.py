@@ -33,6 +33,7 @@ RUNTIME_KEYS = {
     "launch": "launch", "launch_ros": "launch_ros",
     # Installed with rosbags (its dependencies), imported for the errors they raise.
     "apsw": "python3-rosbags-pip",
+    "backports": "python3-rosbags-pip", "compression": "python3-rosbags-pip",  # zstd
 }
 RUNTIME_FILES = [path for path in PYTHON_FILES
                  if path.is_relative_to(ROOT / "launch") or

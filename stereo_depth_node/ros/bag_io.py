@@ -14,6 +14,7 @@ import importlib
 import shutil
 import sqlite3
 import struct
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -29,6 +30,11 @@ from rosbags.typesys import Stores, get_typestore
 from stereo_depth_node.core.diagnostics import one_line, yaml_problem
 from stereo_depth_node.ros.distribution import ros_distro
 
+if sys.version_info >= (3, 14):
+    from compression.zstd import ZstdError
+else:  # rosbags' dependency before Python 3.14
+    from backports.zstd import ZstdError
+
 STORAGE_FORMATS = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}
 # Message definitions written into bags: those of the distribution whose messages are loaded.
 TYPESTORES = {"humble": Stores.ROS2_HUMBLE, "iron": Stores.ROS2_IRON, "jazzy": Stores.ROS2_JAZZY,
@@ -39,7 +45,7 @@ _TYPESTORE = get_typestore(BAG_TYPESTORE)
 _PARSE_ERRORS = (TypeError, AttributeError, struct.error, IndexError, AssertionError, EOFError)
 # What a damaged bag can raise from inside rosbags and its storage back ends. rosbags reads
 # sqlite3 files through apsw, whose errors (apsw.CorruptError ...) are no sqlite3.Error.
-_READ_ERRORS = (ReaderError, apsw.Error, sqlite3.Error, OSError, ValueError, KeyError,
+_READ_ERRORS = (ReaderError, apsw.Error, sqlite3.Error, ZstdError, OSError, ValueError, KeyError,
                 *_PARSE_ERRORS)
 
 
@@ -47,9 +53,21 @@ class BagError(Exception):
     """A bag that cannot be read or written, with the reason."""
 
 
-def _reason(error: BaseException, bag: Path) -> str:
-    """What a bag library's exception says is wrong with ``bag``, on one line."""
+def _reason(error: BaseException, bag: Path, compression_mode: str = "") -> str:
+    """What a bag library's exception says is wrong with ``bag``, on one line.
+
+    ``compression_mode`` is metadata.yaml's: a zstd error means the data is not what it claims.
+    """
     text = one_line(str(error))
+    if isinstance(error, ZstdError):
+        if compression_mode == "message":
+            claimed, actual = "messages are", "they are"
+        else:
+            names = [str(path) for path in _data_files(bag)] or ["the data"]
+            claimed, actual = "data files are", " and ".join(names) + (
+                " is" if len(names) == 1 else " are")
+        return (f"{bag / 'metadata.yaml'} says the {claimed} zstd-compressed (compression_mode: "
+                f"{compression_mode}) but {actual} not zstd data ({text})")
     if isinstance(error, apsw.Error):
         return f"{text} (SQLite {type(error).__name__})"
     if isinstance(error, _PARSE_ERRORS):
@@ -152,16 +170,17 @@ def _field_problem(section: object, prefix: str,
     return None
 
 
-def check_metadata(bag: Path) -> None:
+def check_metadata(bag: Path) -> dict[str, Any]:
     """BagError naming the file and field where a bag's ``metadata.yaml`` is not rosbag2's.
 
     Checks the syntax and the kind of every field rosbags reads (counts and
     durations are integers, names are strings ...). A missing file or field is
-    left to rosbags, whose message names it.
+    left to rosbags, whose message names it. Returns the file's
+    ``rosbag2_bagfile_information`` (empty without a file).
     """
     path = bag / "metadata.yaml"
     if not path.is_file():
-        return
+        return {}
     try:
         document = yaml.safe_load(path.read_bytes())
     except OSError as error:
@@ -179,6 +198,7 @@ def check_metadata(bag: Path) -> None:
                                             _TOPIC_FIELDS)
     if problem:
         raise BagError(f"cannot open bag {bag}: {path}: {problem}")
+    return info
 
 
 class BagReader:
@@ -189,12 +209,13 @@ class BagReader:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        check_metadata(self.path)
+        self._compression_mode = str(check_metadata(self.path).get("compression_mode") or "")
         try:
             self._reader = Reader(self.path)
             self._reader.open()
         except _READ_ERRORS as error:
-            raise BagError(f"cannot open bag {self.path}: {_reason(error, self.path)}") from None
+            raise BagError(f"cannot open bag {self.path}: "
+                           f"{_reason(error, self.path, self._compression_mode)}") from None
         self.topics: dict[str, str] = {c.topic: c.msgtype for c in self._reader.connections}
         self.counts: dict[str, int] = {}
         for connection in self._reader.connections:
@@ -217,7 +238,8 @@ class BagReader:
             for connection, timestamp, data in self._reader.messages(connections=connections):
                 yield connection.topic, timestamp, bytes(data)
         except _READ_ERRORS as error:
-            raise BagError(f"bag {self.path} is damaged: {_reason(error, self.path)}") from None
+            raise BagError(f"bag {self.path} is damaged: "
+                           f"{_reason(error, self.path, self._compression_mode)}") from None
 
     def close(self) -> None:
         """Close the bag."""
