@@ -156,3 +156,37 @@ def test_zstd_claimed_for_plain_data_is_one_line(tmp_path, capfd, good_bags, sto
         pattern = (f"bag {bag} is damaged: {bag / 'metadata.yaml'} says the messages are "
                    "zstd-compressed (compression_mode: message) but they are not zstd data (")
     process_fails(capfd, tmp_path, bag, re.escape(pattern) + r"Unable to decompress .*\)")
+
+
+# --- output paths -------------------------------------------------------------------------------
+
+def test_out_as_a_dangling_symlink_is_refused_before_processing(tmp_path, capfd, good_bags):
+    bag, _ = copy_bag(tmp_path, good_bags, "mcap")
+    out = tmp_path / "out"
+    out.symlink_to(tmp_path / "nowhere" / "bag")
+    process_fails(capfd, tmp_path, bag, re.escape(
+        f"{out} exists already (a symbolic link to {tmp_path / 'nowhere' / 'bag'}, which does "
+        "not exist); choose another output path"), out=out)
+    assert out.is_symlink() and not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize("length", [300, 250])
+def test_an_output_name_too_long_for_the_file_system_is_one_line(tmp_path, capfd, good_bags,
+                                                                 length):
+    # 300 bytes: more than any name may have (255); 250: the name fits, .NAME.partial does not
+    bag, _ = copy_bag(tmp_path, good_bags, "mcap")
+    out = tmp_path / ("x" * length)
+    process_fails(capfd, tmp_path, bag, re.escape(
+        f"cannot write bag {out}: its name is too long for the file system ({length} bytes; at "
+        "most 246 fit, as the bag is first written as .NAME.partial)"), out=out)
+
+
+def test_an_output_folder_that_does_not_exist_is_named(tmp_path, capfd, good_bags):
+    bag, _ = copy_bag(tmp_path, good_bags, "mcap")
+    (tmp_path / "file").write_text("not a folder")
+    process_fails(capfd, tmp_path, bag, re.escape(
+        f"cannot write bag {tmp_path / 'missing' / 'out'}: folder {tmp_path / 'missing'} "
+        "does not exist"), out=tmp_path / "missing" / "out")
+    process_fails(capfd, tmp_path, bag, re.escape(
+        f"cannot write bag {tmp_path / 'file' / 'out'}: {tmp_path / 'file'} is not a folder"),
+        out=tmp_path / "file" / "out")

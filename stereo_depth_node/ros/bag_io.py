@@ -11,6 +11,7 @@ raised as :class:`BagError` with the bag's path and the cause.
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import sqlite3
 import struct
@@ -253,19 +254,51 @@ class BagReader:
         self.close()
 
 
+# A bag NAME is written as .NAME.partial/NAME/NAME.mcap: its name takes 9 more bytes there.
+_STAGING_NAME_EXTRA = len("..partial")
+
+
+def check_output_path(path: Path) -> None:
+    """BagError unless a new bag can be made at ``path``: checked before any work is done.
+
+    The path must not exist (a dangling symbolic link counts as existing), its
+    folder must, and its name must fit the file system's limit with the
+    temporary name's extra bytes.
+    """
+    parent = path.parent
+    try:
+        if not parent.exists():
+            raise BagError(f"cannot write bag {path}: folder {parent} does not exist")
+        if not parent.is_dir():
+            raise BagError(f"cannot write bag {path}: {parent} is not a folder")
+        limit = os.pathconf(parent, "PC_NAME_MAX") - _STAGING_NAME_EXTRA
+        length = len(os.fsencode(path.name))
+        if length > limit:
+            raise BagError(f"cannot write bag {path}: its name is too long for the file system "
+                           f"({length} bytes; at most {limit} fit, as the bag is first written "
+                           "as .NAME.partial)")
+        if path.is_symlink() and not path.exists():
+            raise BagError(f"{path} exists already (a symbolic link to {os.readlink(path)}, "
+                           "which does not exist); choose another output path")
+        if path.exists():
+            raise BagError(f"{path} exists already; choose another output path")
+    except OSError as error:
+        raise BagError(f"cannot write bag {path}: {error.strerror or error}") from None
+
+
 class BagWriter:
     """A bag written under a temporary name and renamed into place only on success.
 
     Use as a context manager: leaving it with an exception removes the partial
-    bag and leaves ``path`` untouched.
+    bag and leaves ``path`` untouched. The path is checked first
+    (:func:`check_output_path`).
     """
 
     def __init__(self, path: str | Path, storage: str = "mcap") -> None:
         if storage not in STORAGE_FORMATS:
             raise BagError(f"storage format {storage!r} is not one of {', '.join(STORAGE_FORMATS)}")
         self.path = Path(path)
-        if self.path.exists():
-            raise BagError(f"{self.path} exists already; choose another output path")
+        check_output_path(self.path)
         # Written as <staging>/<name>, so that the data file inside is named after the bag.
         self._staging = self.path.with_name(f".{self.path.name}.partial")
         shutil.rmtree(self._staging, ignore_errors=True)
