@@ -7,8 +7,12 @@ and where it is, exit code 2, no traceback, and nothing left behind: neither the
 its temporary ``.NAME.partial`` folder.
 """
 
+import errno
+import os
 import re
 import shutil
+import sqlite3
+import subprocess
 
 import pytest
 import yaml
@@ -190,3 +194,74 @@ def test_an_output_folder_that_does_not_exist_is_named(tmp_path, capfd, good_bag
     process_fails(capfd, tmp_path, bag, re.escape(
         f"cannot write bag {tmp_path / 'file' / 'out'}: {tmp_path / 'file'} is not a folder"),
         out=tmp_path / "file" / "out")
+
+
+# --- a full disk --------------------------------------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MiB tmpfs at ``tmp_path/disk``: a real full disk. Skipped where mounting is not allowed.
+
+    Mounting needs root (or CAP_SYS_ADMIN); ``test_full_disk_in_process`` covers the same
+    handling everywhere by making the writer fail with ENOSPC.
+    """
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:  # lazily if a file is still open there: the test fails on its own then
+        if subprocess.run(["umount", str(disk)]).returncode != 0:
+            subprocess.run(["umount", "--lazy", str(disk)], check=True)
+
+
+@pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
+def test_full_disk_is_one_line_and_leaves_nothing(tmp_path, capfd, good_bags, small_disk,
+                                                  storage):
+    bag, _ = copy_bag(tmp_path, good_bags, "mcap")
+    out = small_disk / "out"
+    process_fails(capfd, tmp_path, bag,
+                  re.escape(f"cannot write bag {out}: no space left on the device"),
+                  "--format", storage, out=out)
+    assert entries(small_disk) == []
+    assert shutil.disk_usage(small_disk).used < 64 * 1024  # the partial bag is gone
+
+
+def enospc(*args, **kwargs):
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def sqlite_full(*args, **kwargs):
+    error = sqlite3.OperationalError("database or disk is full")
+    error.sqlite_errorcode = sqlite3.SQLITE_FULL
+    raise error
+
+
+@pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
+@pytest.mark.parametrize("when", ["write", "close"])
+def test_full_disk_in_process(tmp_path, capfd, monkeypatch, good_bags, storage, when):
+    # The storage back ends' own errors: mcap writes a file (OSError ENOSPC), sqlite3 through
+    # the standard library's sqlite3 (OperationalError SQLITE_FULL); while writing or closing.
+    from rosbags.rosbag2 import Writer
+
+    bag, _ = copy_bag(tmp_path, good_bags, "mcap")
+    failure = enospc if storage == "mcap" else sqlite_full
+    if when == "write":
+        real_write = Writer.write
+        calls = []
+
+        def write(self, *args):
+            calls.append(args)
+            if len(calls) > 2:
+                failure()
+            real_write(self, *args)
+        monkeypatch.setattr(Writer, "write", write)
+    else:
+        monkeypatch.setattr(Writer, "close", failure)
+    out = tmp_path / "out"
+    process_fails(capfd, tmp_path, bag,
+                  re.escape(f"cannot write bag {out}: no space left on the device"),
+                  "--format", storage, out=out)

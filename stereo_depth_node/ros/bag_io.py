@@ -10,6 +10,8 @@ raised as :class:`BagError` with the bag's path and the cause.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import importlib
 import os
 import shutil
@@ -254,6 +256,24 @@ class BagReader:
         self.close()
 
 
+# What writing a bag raises when the storage fails: the mcap back end writes a file, the
+# sqlite3 one uses the standard library's sqlite3.
+_WRITE_ERRORS = (WriterError, OSError, sqlite3.Error)
+
+
+def _write_reason(error: BaseException) -> str:
+    """Why writing failed, on one line; a full disk is said the same way for both back ends."""
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC or (
+            isinstance(error, sqlite3.Error)
+            and getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL):
+        return "no space left on the device"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror  # without the temporary file's name
+    if isinstance(error, sqlite3.Error):
+        return f"{one_line(str(error))} (SQLite)"
+    return one_line(str(error))
+
+
 # A bag NAME is written as .NAME.partial/NAME/NAME.mcap: its name takes 9 more bytes there.
 _STAGING_NAME_EXTRA = len("..partial")
 
@@ -307,19 +327,29 @@ class BagWriter:
             self._staging.mkdir()
             self._writer = Writer(self._partial, version=9, storage_plugin=STORAGE_FORMATS[storage])
             self._writer.open()
-        except (WriterError, OSError) as error:
+        except _WRITE_ERRORS as error:
             shutil.rmtree(self._staging, ignore_errors=True)
-            raise BagError(f"cannot write bag {self.path}: {error}") from None
+            raise self._error(error) from None
         self._connections: dict[str, Any] = {}
         self.counts: dict[str, int] = {}
 
+    def _error(self, error: BaseException) -> BagError:
+        """BagError naming the bag (not its temporary name) and what went wrong."""
+        return BagError(f"cannot write bag {self.path}: {_write_reason(error)}")
+
     def write(self, topic: str, type_name: str, timestamp: int, data: bytes) -> None:
-        """Append one serialized message; the topic is added on first use."""
-        if topic not in self._connections:
-            self._connections[topic] = self._writer.add_connection(topic, type_name,
-                                                                   typestore=_TYPESTORE)
-            self.counts[topic] = 0
-        self._writer.write(self._connections[topic], timestamp, data)
+        """Append one serialized message; the topic is added on first use.
+
+        Raises BagError when the storage cannot be written (a full disk ...).
+        """
+        try:
+            if topic not in self._connections:
+                self._connections[topic] = self._writer.add_connection(topic, type_name,
+                                                                       typestore=_TYPESTORE)
+                self.counts[topic] = 0
+            self._writer.write(self._connections[topic], timestamp, data)
+        except _WRITE_ERRORS as error:
+            raise self._error(error) from None
         self.counts[topic] += 1
 
     def __enter__(self) -> BagWriter:
@@ -328,8 +358,16 @@ class BagWriter:
     def __exit__(self, exc_type: type | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> None:
         try:
-            self._writer.close()
-            if exc_type is None:
+            if exc_type is not None:
+                with contextlib.suppress(Exception):  # its files are removed anyway
+                    self._writer.abort()
+                return
+            try:
+                self._writer.close()
                 self._partial.rename(self.path)
+            except _WRITE_ERRORS as error:
+                with contextlib.suppress(Exception):
+                    self._writer.abort()
+                raise self._error(error) from None
         finally:
             shutil.rmtree(self._staging, ignore_errors=True)
