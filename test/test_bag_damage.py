@@ -7,6 +7,7 @@ and where it is, exit code 2, no traceback, and nothing left behind: neither the
 its temporary ``.NAME.partial`` folder.
 """
 
+import dataclasses
 import errno
 import os
 import re
@@ -16,8 +17,13 @@ import subprocess
 
 import pytest
 import yaml
+from rclpy.serialization import serialize_message
 
-from stereo_depth_node.testing.sample_bag import write_stereo_bag
+from stereo_depth_node.core.geometry import CameraCalibration
+from stereo_depth_node.ros.bag_io import BagWriter
+from stereo_depth_node.ros.messages import type_name
+from stereo_depth_node.testing.frames import stereo_input_messages
+from stereo_depth_node.testing.sample_bag import DEFAULT_TOPICS, write_stereo_bag
 
 from helpers import SECOND, assert_one_line_error, entries, run_main
 
@@ -265,3 +271,58 @@ def test_full_disk_in_process(tmp_path, capfd, monkeypatch, good_bags, storage, 
     process_fails(capfd, tmp_path, bag,
                   re.escape(f"cannot write bag {out}: no space left on the device"),
                   "--format", storage, out=out)
+
+
+# --- nothing to process -------------------------------------------------------------------------
+
+def write_bag(path, scene, change=lambda topic, stamp, data: data):
+    """The three-frame bag with each message's bytes replaced by ``change(...)``; None skips it."""
+    with BagWriter(path) as writer:
+        for stamp in STAMPS:
+            for topic, message in zip(DEFAULT_TOPICS, stereo_input_messages(scene, stamp)):
+                data = change(topic, stamp, serialize_message(message))
+                if data is not None:
+                    writer.write(topic, type_name(type(message)), stamp, data)
+
+
+def test_every_frame_dropped_is_an_error_and_writes_no_bag(tmp_path, capfd, box_scene):
+    broken = box_scene.right_calibration
+    flipped = CameraCalibration(broken.width, broken.height, broken.P * [1, 1, 1, -1])
+    write_stereo_bag(tmp_path / "in", dataclasses.replace(box_scene, right_calibration=flipped),
+                     STAMPS)
+    process_fails(capfd, tmp_path, tmp_path / "in", re.escape(
+        f"no frame of {tmp_path / 'in'} could be processed, so {tmp_path / 'out'} was not "
+        "written: 3 left images read, 3 paired, 0 written; dropped 3 frame(s): right P[0,3]")
+        + ".*must be positive.*")
+
+
+def test_no_decodable_message_is_an_error_and_writes_no_bag(tmp_path, capfd, box_scene):
+    write_bag(tmp_path / "in", box_scene, lambda topic, stamp, data: data[:40])
+    process_fails(capfd, tmp_path, tmp_path / "in", re.escape(
+        f"no frame of {tmp_path / 'in'} could be processed, so {tmp_path / 'out'} was not "
+        "written: 3 left images read, 0 paired, 0 written; " + "; ".join(
+            f"{topic}: 3 message(s) could not be decoded (damaged data)"
+            for topic in DEFAULT_TOPICS)))
+
+
+def test_no_pair_is_an_error_and_writes_no_bag(tmp_path, capfd, box_scene):
+    # the right images are stamped 50 ms after the rest: exact synchronization pairs none
+    with BagWriter(tmp_path / "in") as writer:
+        for stamp in STAMPS:
+            messages = stereo_input_messages(box_scene, stamp)
+            messages[2] = stereo_input_messages(box_scene, stamp + SECOND // 20)[2]
+            for topic, message in zip(DEFAULT_TOPICS, messages):
+                writer.write(topic, type_name(type(message)), stamp, serialize_message(message))
+    process_fails(capfd, tmp_path, tmp_path / "in", re.escape(
+        f"no frame of {tmp_path / 'in'} could be processed, so {tmp_path / 'out'} was not "
+        "written: 3 left images read, 0 paired, 0 written; ") +
+        r"\d+ input messages without a partner \(dropped by the synchronizer\)")
+
+
+def test_metadata_naming_no_data_file_is_one_line(tmp_path, capfd, good_bags):
+    # relative_file_paths: [] made rosbags read nothing, and process wrote an empty bag
+    bag, _ = copy_bag(tmp_path, good_bags, "mcap")
+    edit_metadata(bag, set_field("relative_file_paths", []))
+    process_fails(capfd, tmp_path, bag, re.escape(
+        f"cannot open bag {bag}: {bag / 'metadata.yaml'}: relative_file_paths is empty but "
+        "message_count is 12"))

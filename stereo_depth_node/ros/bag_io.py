@@ -177,8 +177,10 @@ def check_metadata(bag: Path) -> dict[str, Any]:
     """BagError naming the file and field where a bag's ``metadata.yaml`` is not rosbag2's.
 
     Checks the syntax and the kind of every field rosbags reads (counts and
-    durations are integers, names are strings ...). A missing file or field is
-    left to rosbags, whose message names it. Returns the file's
+    durations are integers, names are strings ...), and that messages are not
+    claimed without a data file to hold them (``relative_file_paths: []``, which
+    rosbags reads as an empty bag). A missing file or field is left to rosbags,
+    whose message names it. Returns the file's
     ``rosbag2_bagfile_information`` (empty without a file).
     """
     path = bag / "metadata.yaml"
@@ -199,6 +201,8 @@ def check_metadata(bag: Path) -> dict[str, Any]:
     for index, topic in enumerate(info.get("topics_with_message_count") or ()):
         problem = problem or _field_problem(topic, f"topics_with_message_count[{index}]",
                                             _TOPIC_FIELDS)
+    if not problem and info.get("relative_file_paths") == [] and info.get("message_count"):
+        problem = f"relative_file_paths is empty but message_count is {info['message_count']}"
     if problem:
         raise BagError(f"cannot open bag {bag}: {path}: {problem}")
     return info

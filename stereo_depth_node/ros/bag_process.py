@@ -46,6 +46,11 @@ class ProcessOptions:
     outputs: tuple[str, ...] = ("disparity", "depth", "points2")  # of OUTPUT_TYPES
 
 
+def _undecodable(topic: str) -> str:
+    """The ``dropped`` reason for a message on ``topic`` that could not be decoded."""
+    return f"{topic}: a message could not be decoded (damaged data)"
+
+
 @dataclass
 class ProcessSummary:
     """Counts of what happened to the frames."""
@@ -54,8 +59,9 @@ class ProcessSummary:
     frames_paired: int = 0
     frames_written: int = 0
     dropped_unpaired: int = 0  # input messages the synchronizer discarded
-    dropped: Counter[str] = field(default_factory=Counter)  # reason -> frames
+    dropped: Counter[str] = field(default_factory=Counter)  # reason -> frames (or messages)
     without_depth: Counter[str] = field(default_factory=Counter)  # reason -> frames
+    undecodable: Counter[str] = field(default_factory=Counter)  # topic -> messages
 
     def count_without_depth(self, reason: str) -> None:
         """A frame whose calibration gave no depth: only its disparity is written."""
@@ -63,14 +69,28 @@ class ProcessSummary:
 
     def lines(self) -> list[str]:
         """Human-readable summary."""
+        decode_failures = {_undecodable(topic) for topic in self.undecodable}
         lines = [f"frames in: {self.frames_in}, paired: {self.frames_paired}, "
                  f"written: {self.frames_written}",
                  f"input messages without a partner (dropped by the synchronizer): "
                  f"{self.dropped_unpaired}"]
-        lines += [f"dropped {n} frame(s): {reason}" for reason, n in self.dropped.items()]
+        lines += [f"dropped {n} frame(s): {reason}" for reason, n in self.dropped.items()
+                  if reason not in decode_failures]
         lines += [f"{n} frame(s) without depth and points2: {reason}"
                   for reason, n in self.without_depth.items()]
+        lines += [f"{topic}: {n} message(s) could not be decoded (damaged data)"
+                  for topic, n in self.undecodable.items()]
         return lines
+
+    def reasons(self) -> str:
+        """Why frames were not written, on one line."""
+        parts = [f"{self.frames_in} left images read, {self.frames_paired} paired, "
+                 f"{self.frames_written} written"]
+        if self.dropped_unpaired:
+            parts.append(f"{self.dropped_unpaired} input messages without a partner "
+                         "(dropped by the synchronizer)")
+        parts += self.lines()[2:]
+        return "; ".join(parts)
 
 
 def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptions,
@@ -85,7 +105,9 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     BagError
         Unreadable input, missing topics (the message lists those the bag has),
         one topic given for two inputs, an invalid output prefix, an existing
-        output path. The output is then not created. A single
+        output path, a failure to write, or no frame written at all (every
+        frame dropped, no message decodable, no pair: the message gives the
+        counts and reasons). The output is then not created. A single
         message that cannot be decoded is skipped and counted in the summary.
     """
     _check_topics(options)
@@ -114,6 +136,9 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
                                  type_name(OUTPUT_TYPES[output]), timestamp,
                                  serialize_message(message))
                 summary.frames_written += 1
+            if summary.frames_written == 0:  # raised inside: the writer leaves no bag
+                raise BagError(f"no frame of {in_path} could be processed, so {out_path} was "
+                               f"not written: {summary.reasons()}")
     return summary
 
 
@@ -139,7 +164,8 @@ def _synchronized_frames(reader: BagReader, options: ProcessOptions, summary: Pr
         try:
             message = deserialize_message(data, INPUT_TYPES[index])
         except RuntimeError:  # rclpy's RMWError: truncated or corrupt CDR data
-            summary.dropped[f"{topic}: a message could not be decoded (damaged data)"] += 1
+            summary.dropped[_undecodable(topic)] += 1
+            summary.undecodable[topic] += 1
             continue
         matched = synchronizer.add(index, stamp_ns(message.header), message)
         if matched is not None:
