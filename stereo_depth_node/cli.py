@@ -23,6 +23,7 @@ from typing import Any
 
 import yaml
 
+from stereo_depth_node.core.diagnostics import yaml_reason
 from stereo_depth_node.core.geometry import CameraCalibration
 from stereo_depth_node.core.parameters import (
     PARAMETERS,
@@ -78,7 +79,11 @@ def parameters_from_args(args: argparse.Namespace) -> tuple[MatcherParams, NodeS
             name, separator, text = assignment.partition("=")
             if not separator:
                 raise ValueError(f"--set {assignment!r}: expected NAME=VALUE")
-            values[name.strip()] = yaml.safe_load(text)
+            try:
+                values[name.strip()] = yaml.safe_load(text)
+            except yaml.YAMLError as error:
+                raise ValueError(f"--set {assignment!r}: the value is not valid YAML: "
+                                 f"{yaml_reason(error)}") from None
         return parse_parameters(values)
     except (OSError, ValueError, KeyError) as error:
         raise CommandError(str(error)) from None

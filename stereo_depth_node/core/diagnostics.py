@@ -14,6 +14,15 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def yaml_reason(error: BaseException) -> str:
+    """What a YAML parser found wrong, without where: ``expected X, but found Y (while Z)``."""
+    problem = getattr(error, "problem", None)
+    context = getattr(error, "context", None)
+    if not problem:
+        return one_line(str(error))
+    return one_line(f"{problem} ({context})" if context else str(problem))
+
+
 def yaml_problem(path: object, error: BaseException) -> str:
     """Where and what a YAML parser found wrong in ``path``, on one line.
 
@@ -21,12 +30,8 @@ def yaml_problem(path: object, error: BaseException) -> str:
     counted from 1 as editors show them; ``FILE: not valid YAML: ...`` for an
     error without a position (one that is not a ``MarkedYAMLError``).
     """
-    problem = getattr(error, "problem", None)
     mark = getattr(error, "problem_mark", None)
-    context = getattr(error, "context", None)
-    if not problem:
-        return f"{path}: not valid YAML: {one_line(str(error))}"
-    what = one_line(f"{problem} ({context})" if context else str(problem))
-    if mark is None:
-        return f"{path}: not valid YAML: {what}"
-    return f"{path}, line {mark.line + 1}, column {mark.column + 1}: not valid YAML: {what}"
+    if mark is None or not getattr(error, "problem", None):
+        return f"{path}: not valid YAML: {yaml_reason(error)}"
+    return (f"{path}, line {mark.line + 1}, column {mark.column + 1}: not valid YAML: "
+            f"{yaml_reason(error)}")

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from stereo_depth_node.core.diagnostics import one_line, yaml_problem
 from stereo_depth_node.core.geometry import CameraCalibration
 
 _MATRIX = re.compile(r"^\[(.*)\]$")
@@ -60,11 +61,15 @@ def read_camera_info_yaml(path: str | Path) -> CameraCalibration:
     ``camera_name`` (as the frame name).
     """
     try:
-        document = yaml.safe_load(Path(path).read_text())
+        document = yaml.safe_load(Path(path).read_bytes())
+    except yaml.YAMLError as error:
+        raise ValueError(yaml_problem(path, error)) from None
+    try:
         width, height = int(document["image_width"]), int(document["image_height"])
         projection = np.asarray(document["projection_matrix"]["data"], dtype=np.float64)
-    except (yaml.YAMLError, KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError) as error:
         raise ValueError(
             f"{path}: not a camera_info YAML with image_width, image_height and "
-            f"projection_matrix.data ({error.__class__.__name__}: {error})") from None
+            f"projection_matrix.data ({error.__class__.__name__}: {one_line(str(error))})"
+        ) from None
     return CameraCalibration(width, height, projection, str(document.get("camera_name", "")))

@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from stereo_depth_node.core.diagnostics import yaml_problem
+
 
 def load_parameters(path: str | Path, node_name: str = "stereo_depth_node") -> dict[str, Any]:
     """Parameters of ``node_name`` in a ``--params-file`` style YAML file.
@@ -19,12 +21,15 @@ def load_parameters(path: str | Path, node_name: str = "stereo_depth_node") -> d
     Raises
     ------
     ValueError
-        The file is not valid YAML or has no ``ros__parameters`` for the node.
+        The file is not valid YAML (the message gives line and column) or has no
+        ``ros__parameters`` for the node.
+    OSError
+        The file cannot be read.
     """
     try:
-        document = yaml.safe_load(Path(path).read_text())
+        document = yaml.safe_load(Path(path).read_bytes())  # PyYAML detects the encoding
     except yaml.YAMLError as error:
-        raise ValueError(f"{path}: not valid YAML: {error}") from None
+        raise ValueError(yaml_problem(path, error)) from None
     if not isinstance(document, dict):
         raise ValueError(f"{path}: expected a mapping of node names to ros__parameters")
     parameters: dict[str, Any] = {}
