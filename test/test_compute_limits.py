@@ -67,6 +67,38 @@ def compute_fails(capfd, tmp_path, pattern, *args):
     return result
 
 
+# --- damaged images: only our line on stderr ------------------------------------------------------
+
+@pytest.mark.parametrize("damage", ["pixel data cut off", "pixel data corrupt", "header only"])
+def test_a_damaged_png_gives_only_our_line(tmp_path, capfd, pair, damage):
+    left, _ = pair
+    data = left.read_bytes()
+    broken = tmp_path / "broken.png"
+    if damage == "pixel data cut off":
+        broken.write_bytes(data[:200])
+    elif damage == "pixel data corrupt":  # libpng: "IDAT: CRC error"
+        broken.write_bytes(data[:100] + b"\0" * 50 + data[150:])
+    else:
+        broken.write_bytes(data[:8])
+    pattern = (re.escape(f"cannot read {broken}: the PNG data is damaged or unsupported")
+               + r"( \(.+\))?") if damage != "header only" else re.escape(
+        f"cannot read {broken}: not an image format OpenCV decodes") + r"( \(.+\))?"
+    compute_fails(capfd, tmp_path, pattern, left, broken)
+
+
+def test_a_damaged_png_gives_only_our_line_in_a_child_process(tmp_path, pair):
+    from helpers import run_cli
+
+    left, _ = pair
+    (tmp_path / "broken.png").write_bytes(left.read_bytes()[:100] + b"\0" * 50
+                                          + left.read_bytes()[150:])
+    result = run_cli("compute", left, tmp_path / "broken.png", "--out", tmp_path / "out")
+    assert_one_line_error(result, "compute", re.escape(
+        f"cannot read {tmp_path / 'broken.png'}: the PNG data is damaged or unsupported (")
+        + r".*CRC error\)")
+    assert not (tmp_path / "out").exists()
+
+
 # --- parameter files and values -------------------------------------------------------------------
 
 def test_invalid_yaml_in_params_is_one_line_with_its_position(tmp_path, capfd, pair):

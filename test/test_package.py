@@ -34,6 +34,7 @@ RUNTIME_KEYS = {
     # Installed with rosbags (its dependencies), imported for the errors they raise.
     "apsw": "python3-rosbags-pip",
     "backports": "python3-rosbags-pip", "compression": "python3-rosbags-pip",  # zstd
+    "PIL": "python3-pil",
 }
 RUNTIME_FILES = [path for path in PYTHON_FILES
                  if path.is_relative_to(ROOT / "launch") or

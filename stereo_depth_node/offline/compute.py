@@ -21,6 +21,7 @@ from stereo_depth_node.core.geometry import CameraCalibration, StereoGeometry
 from stereo_depth_node.core.image_encoding import to_mono8
 from stereo_depth_node.core.parameters import MatcherParams
 from stereo_depth_node.core.processor import CONFIDENCE, POINTS, StereoFrame, StereoProcessor
+from stereo_depth_node.offline.image_files import ImageHeader, decode_image, read_header
 from stereo_depth_node.offline.pfm import write_pfm
 from stereo_depth_node.offline.ply import write_ply
 from stereo_depth_node.offline.visualize import colorize
@@ -29,17 +30,17 @@ OUTPUT_NAMES = frozenset({"disparity.pfm", "disparity.png", "confidence.pfm", "d
                           "depth.png", "cloud.ply"})
 
 
-def read_image(path: str | Path) -> tuple[np.ndarray, str]:
+def read_image(path: str | Path, header: ImageHeader | None = None) -> tuple[np.ndarray, str]:
     """An image file as an array and its ROS encoding (mono8, mono16, bgr8 or bgra8).
 
     Colour 16-bit images are reduced to 8 bits. Raises ValueError for a file
-    that does not exist or that OpenCV cannot decode.
+    that does not exist or that OpenCV cannot decode (one line, with what the
+    decoder reported; nothing reaches stderr), or whose ``header`` claims more
+    pixels than OpenCV decodes.
     """
-    if not Path(path).is_file():
-        raise ValueError(f"cannot read {path}: no such file")
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise ValueError(f"cannot read {path}: not an image format OpenCV decodes")
+    if header is None:
+        header = read_header(path)
+    image = decode_image(path, header)
     if image.ndim == 3 and image.dtype == np.uint16:
         image = np.right_shift(image, 8).astype(np.uint8)
     if image.ndim == 2:
