@@ -32,6 +32,7 @@ from stereo_depth_node.core.parameters import (
     ParameterSpec,
     parse_parameters,
 )
+from stereo_depth_node.offline.memory import DEFAULT_MAX_MEMORY_GB
 from stereo_depth_node.offline.param_file import load_parameters
 
 # The parameters with a command-line shortcut (OpenCV's names: --num-disparities ...).
@@ -134,16 +135,15 @@ def calibration_from_args(args: argparse.Namespace, image_size: Callable[[], tup
 
 
 def _run_compute(args: argparse.Namespace) -> int:
-    from stereo_depth_node.offline.compute import compute_to_files, read_image
-
-    def left_size() -> tuple[int, int]:
-        height, width = read_image(args.left)[0].shape[:2]
-        return width, height
+    from stereo_depth_node.offline.compute import compute_to_files, image_size
 
     params, _ = parameters_from_args(args)
+    if not args.max_memory_gb > 0:
+        raise CommandError(f"--max-memory-gb {args.max_memory_gb} must be more than 0")
     try:
-        calibration = calibration_from_args(args, left_size)
-        result = compute_to_files(args.left, args.right, args.out, params, calibration)
+        calibration = calibration_from_args(args, lambda: image_size(args.left))
+        result = compute_to_files(args.left, args.right, args.out, params, calibration,
+                                  args.max_memory_gb)
     except ValueError as error:
         raise CommandError(str(error)) from None
     except OSError as error:
@@ -265,6 +265,10 @@ def _add_compute_command(commands: Subcommands) -> None:
                        help="cx_right - cx_left, pixels (Middlebury's doffs; default 0)")
     compute.add_argument("--show", action="store_true",
                          help="show the left image and the disparity with matplotlib")
+    compute.add_argument("--max-memory-gb", type=float, default=DEFAULT_MAX_MEMORY_GB,
+                         metavar="GB",
+                         help="refuse pairs whose estimated peak memory is above this, before "
+                              f"decoding or matching them (default {DEFAULT_MAX_MEMORY_GB:g})")
     add_matcher_options(compute)
     compute.set_defaults(run=_run_compute)
 

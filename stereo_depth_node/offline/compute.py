@@ -22,6 +22,7 @@ from stereo_depth_node.core.image_encoding import to_mono8
 from stereo_depth_node.core.parameters import MatcherParams
 from stereo_depth_node.core.processor import CONFIDENCE, POINTS, StereoFrame, StereoProcessor
 from stereo_depth_node.offline.image_files import ImageHeader, decode_image, read_header
+from stereo_depth_node.offline.memory import DEFAULT_MAX_MEMORY_GB, check_memory
 from stereo_depth_node.offline.pfm import write_pfm
 from stereo_depth_node.offline.ply import write_ply
 from stereo_depth_node.offline.visualize import colorize
@@ -71,7 +72,7 @@ class ComputeResult:
 def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str | Path,
                      params: MatcherParams,
                      calibration: tuple[CameraCalibration, CameraCalibration] | None = None,
-                     ) -> ComputeResult:
+                     max_memory_gb: float = DEFAULT_MAX_MEMORY_GB) -> ComputeResult:
     """Match a pair of image files and write the results into ``out_dir``.
 
     Writes ``disparity.pfm`` (float32, ``x_l - x_r`` with the left image as
@@ -84,11 +85,27 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
     Raises
     ------
     ValueError
-        Unreadable images, images of different sizes, or a calibration that does
-        not fit them. Nothing is written then.
+        Unreadable images, images of different sizes, a calibration that does
+        not fit them, or a pair whose estimated peak memory
+        (:func:`~stereo_depth_node.offline.memory.estimate_compute_bytes`) is
+        above ``max_memory_gb``: checked from the files' headers before they are
+        decoded (after decoding for a format Pillow does not read), and always
+        before matching. Nothing is written then.
     """
-    left, right, encoding = read_pair(left_path, right_path)
+    left_header, right_header = read_header(left_path), read_header(right_path)
+    calibrated = calibration is not None
+    what = f"{left_path} and {right_path}"
+    if left_header is not None and right_header is not None:
+        _check_same_size(left_path, (left_header.width, left_header.height),
+                         right_path, (right_header.width, right_header.height))
+        check_memory(what, left_header.width, left_header.height,
+                     max(left_header.bytes_per_pixel, right_header.bytes_per_pixel), params,
+                     calibrated, max_memory_gb)
+    left, right, encoding = read_pair(left_path, right_path, (left_header, right_header))
     height, width = left.shape[:2]
+    if left_header is None or right_header is None:
+        check_memory(what, width, height, max(left.nbytes, right.nbytes) // (width * height),
+                     params, calibrated, max_memory_gb)
     if calibration is None:
         geometry = pixel_geometry(width, height)
     else:
@@ -113,22 +130,41 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
     return ComputeResult(output.files, frame, matcher_disparity)
 
 
-def read_pair(left_path: str | Path, right_path: str | Path) -> tuple[np.ndarray, np.ndarray, str]:
+def read_pair(left_path: str | Path, right_path: str | Path,
+              headers: tuple[ImageHeader | None, ImageHeader | None] = (None, None),
+              ) -> tuple[np.ndarray, np.ndarray, str]:
     """Both images of a pair and their common encoding (grey for a grey and a colour file).
+
+    ``headers`` are the files' if read already (:func:`read_header`).
 
     Raises
     ------
     ValueError
         An unreadable file, or images of different sizes.
     """
-    left, left_encoding = read_image(left_path)
-    right, right_encoding = read_image(right_path)
-    if left.shape[:2] != right.shape[:2]:
-        raise ValueError(f"{left_path} is {left.shape[1]}x{left.shape[0]} but {right_path} is "
-                         f"{right.shape[1]}x{right.shape[0]}; a rectified pair has one size")
+    left, left_encoding = read_image(left_path, headers[0])
+    right, right_encoding = read_image(right_path, headers[1])
+    _check_same_size(left_path, (left.shape[1], left.shape[0]),
+                     right_path, (right.shape[1], right.shape[0]))
     if left_encoding != right_encoding:  # e.g. a grey and a colour file: match both in grey
         return to_mono8(left, left_encoding), to_mono8(right, right_encoding), "mono8"
     return left, right, left_encoding
+
+
+def _check_same_size(left_path: str | Path, left_size: tuple[int, int],
+                     right_path: str | Path, right_size: tuple[int, int]) -> None:
+    if left_size != right_size:
+        raise ValueError(f"{left_path} is {left_size[0]}x{left_size[1]} but {right_path} is "
+                         f"{right_size[0]}x{right_size[1]}; a rectified pair has one size")
+
+
+def image_size(path: str | Path) -> tuple[int, int]:
+    """``(width, height)`` of an image file, from its header when Pillow reads it."""
+    header = read_header(path)
+    if header is not None:
+        return header.width, header.height
+    height, width = read_image(path, header)[0].shape[:2]
+    return width, height
 
 
 def write_depth_files(folder: Path, depth: np.ndarray, points: np.ndarray,
