@@ -7,6 +7,7 @@ The builders behind the scene fixtures are in helpers.py, with the other shared 
 
 import itertools
 import os
+import subprocess
 
 import pytest
 
@@ -36,6 +37,32 @@ def box_scene():
 def wall_scene():
     """A textureless wall at 20 px in front of a textured background at 8 px; read-only."""
     return helpers.make_wall_scene()
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """``mount(size)``: a tmpfs of ``size`` (bytes, or "1m") at ``tmp_path/disk``: a small disk.
+
+    A real full disk for the offline tools. Mounting needs root (or CAP_SYS_ADMIN): the test
+    is skipped where it is not allowed. Unmounted after the test (lazily if a file is still
+    open there, which fails the test anyway).
+    """
+    folder = tmp_path / "disk"
+    mounted = []
+
+    def mount(size):
+        folder.mkdir()
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs",
+                                 str(folder)], capture_output=True, text=True)
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for path in mounted:
+        if subprocess.run(["umount", str(path)]).returncode != 0:
+            subprocess.run(["umount", "--lazy", str(path)], check=True)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess
 
 import pytest
 import yaml
@@ -204,29 +203,10 @@ def test_an_output_folder_that_does_not_exist_is_named(tmp_path, capfd, good_bag
 
 # --- a full disk --------------------------------------------------------------------------------
 
-@pytest.fixture
-def small_disk(tmp_path):
-    """A 1 MiB tmpfs at ``tmp_path/disk``: a real full disk. Skipped where mounting is not allowed.
-
-    Mounting needs root (or CAP_SYS_ADMIN); ``test_full_disk_in_process`` covers the same
-    handling everywhere by making the writer fail with ENOSPC.
-    """
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
-                             capture_output=True, text=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
-        yield disk
-    finally:  # lazily if a file is still open there: the test fails on its own then
-        if subprocess.run(["umount", str(disk)]).returncode != 0:
-            subprocess.run(["umount", "--lazy", str(disk)], check=True)
-
-
 @pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
-def test_full_disk_is_one_line_and_leaves_nothing(tmp_path, capfd, good_bags, small_disk,
-                                                  storage):
+def test_full_disk_is_one_line_and_leaves_nothing(tmp_path, capfd, good_bags, tmpfs, storage):
+    # a real 1 MiB disk (skipped where mounting is not allowed: see test_full_disk_in_process)
+    small_disk = tmpfs("1m")
     bag, _ = copy_bag(tmp_path, good_bags, "mcap")
     out = small_disk / "out"
     process_fails(capfd, tmp_path, bag,

@@ -240,3 +240,23 @@ def test_the_estimate_is_close_to_the_measured_peak(tmp_path, width, height, opt
     # refused far below the limit); the peak includes writing the image files
     assert peak <= estimate * 1.05, (peak, estimate)
     assert peak >= estimate * 0.75, (peak, estimate)
+
+
+# --- writing the results --------------------------------------------------------------------------
+
+def test_a_disk_full_at_the_last_file_is_an_error_not_an_empty_png(tmp_path, capfd, pair,
+                                                                    tmpfs):
+    # room for the two PFM files (160 x 120 float32 each, whole 4 KiB pages) and nothing more:
+    # cv2.imwrite returned False for disparity.png, left it empty, and compute said "wrote"
+    pfm_pages = -(-(len(b"Pf\n160 120\n-1\n") + 160 * 120 * 4) // 4096)
+    folder = tmpfs(2 * pfm_pages * 4096)
+    result = run_main(capfd, "compute", *pair, "--out", folder / "out")
+    assert_one_line_error(result, "compute",
+                          re.escape(f"cannot write {folder / 'out'}: No space left on device"))
+    assert entries(folder) == []
+
+
+def test_a_png_opencv_cannot_encode_is_an_error(tmp_path, capfd, pair, monkeypatch):
+    monkeypatch.setattr(cv2, "imencode", lambda *args, **kwargs: (False, None))
+    compute_fails(capfd, tmp_path, re.escape(
+        f"cannot write {tmp_path / 'out'}: OpenCV could not encode disparity.png"), *pair)

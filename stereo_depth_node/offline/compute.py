@@ -124,7 +124,7 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
         write_pfm(staging / "disparity.pfm", matcher_disparity)
         if frame.confidence is not None:
             write_pfm(staging / "confidence.pfm", frame.confidence)
-        cv2.imwrite(str(staging / "disparity.png"), colorize(matcher_disparity, *frame.search))
+        write_png(staging / "disparity.png", colorize(matcher_disparity, *frame.search))
         if frame.depth is not None and frame.points is not None and frame.rgb is not None:
             write_depth_files(staging, frame.depth, frame.points, frame.rgb)
     return ComputeResult(output.files, frame, matcher_disparity)
@@ -167,6 +167,18 @@ def image_size(path: str | Path) -> tuple[int, int]:
     return width, height
 
 
+def write_png(path: Path, image: np.ndarray) -> None:
+    """Write a PNG, raising OSError when it cannot be written (cv2.imwrite only returns False).
+
+    Encoded by OpenCV and written by Python, so that a full disk is an OSError
+    with its errno rather than an empty file.
+    """
+    encoded, data = cv2.imencode(".png", image)
+    if not encoded:
+        raise OSError(f"OpenCV could not encode {path.name}")
+    path.write_bytes(data.tobytes())
+
+
 def write_depth_files(folder: Path, depth: np.ndarray, points: np.ndarray,
                       rgb: np.ndarray) -> None:
     """``depth.pfm`` (metres, ``inf`` where unknown), ``depth.png`` and ``cloud.ply``.
@@ -184,7 +196,7 @@ def write_depth_files(folder: Path, depth: np.ndarray, points: np.ndarray,
     write_pfm(folder / "depth.pfm", depth)
     known = np.isfinite(depth)
     near, far = (np.percentile(depth[known], [2, 98]) if known.any() else (0.0, 1.0))
-    cv2.imwrite(str(folder / "depth.png"), colorize(depth, near, max(far, near + 1e-3)))
+    write_png(folder / "depth.png", colorize(depth, near, max(far, near + 1e-3)))
     write_ply(folder / "cloud.ply", points, rgb)
 
 
