@@ -86,7 +86,10 @@ def parameters_from_args(args: argparse.Namespace) -> tuple[MatcherParams, NodeS
                 raise ValueError(f"--set {assignment!r}: the value is not valid YAML: "
                                  f"{yaml_reason(error)}") from None
         return parse_parameters(values)
-    except (OSError, ValueError, KeyError) as error:
+    except OSError as error:
+        raise CommandError(f"cannot read {error.filename or args.params}: "
+                           f"{error.strerror or error}") from None
+    except (ValueError, KeyError) as error:
         raise CommandError(str(error)) from None
 
 
@@ -118,7 +121,8 @@ def calibration_from_args(args: argparse.Namespace, image_size: Callable[[], tup
                 return read_camera_info_yaml(args.calib[0]), read_camera_info_yaml(args.calib[1])
             raise ValueError("--calib takes a Middlebury calib.txt or two camera_info YAML files")
     except OSError as error:
-        raise CommandError(f"cannot read calibration: {error}") from None
+        where = f" {error.filename}" if error.filename else ""
+        raise CommandError(f"cannot read calibration{where}: {error.strerror or error}") from None
     except ValueError as error:
         raise CommandError(str(error)) from None
     if args.focal is None and args.baseline is None:

@@ -260,3 +260,35 @@ def test_a_png_opencv_cannot_encode_is_an_error(tmp_path, capfd, pair, monkeypat
     monkeypatch.setattr(cv2, "imencode", lambda *args, **kwargs: (False, None))
     compute_fails(capfd, tmp_path, re.escape(
         f"cannot write {tmp_path / 'out'}: OpenCV could not encode disparity.png"), *pair)
+
+
+# --- more files that are not what they should be --------------------------------------------------
+
+def test_a_truncated_tiff_gives_only_our_line(tmp_path, pair):
+    # Pillow warns about its header (a Python warning: pytest would catch it in this process),
+    # libtiff prints its own error
+    from helpers import run_cli
+
+    left, _ = pair
+    _, data = cv2.imencode(".tiff", cv2.imread(str(left)))
+    (tmp_path / "cut.tiff").write_bytes(data.tobytes()[:300])
+    result = run_cli("compute", left, tmp_path / "cut.tiff", "--out", tmp_path / "out")
+    assert_one_line_error(result, "compute",
+                          re.escape(f"cannot read {tmp_path / 'cut.tiff'}: ") + ".+")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("make_args, message", [
+    (lambda t, pair: [*pair, "--calib", pair[0]],
+     lambda t, pair: re.escape(f"{pair[0]}: not a text file (a Middlebury calib.txt is text)")),
+    (lambda t, pair: [*pair, "--params", t],
+     lambda t, pair: re.escape(f"cannot read {t}: Is a directory")),
+    (lambda t, pair: [*pair, "--calib", t],
+     lambda t, pair: re.escape(f"cannot read calibration {t}: Is a directory")),
+    (lambda t, pair: [pair[0], t],
+     lambda t, pair: re.escape(f"cannot read {t}: not a file")),
+], ids=["binary calib", "params folder", "calib folder", "image folder"])
+def test_files_of_the_wrong_kind_are_named(tmp_path, capfd, pair, make_args, message):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    compute_fails(capfd, tmp_path, message(folder, pair), *make_args(folder, pair))

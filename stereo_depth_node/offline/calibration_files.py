@@ -23,8 +23,12 @@ def read_middlebury_calib(path: str | Path) -> tuple[CameraCalibration, CameraCa
     (millimetres), ``width`` and ``height``. The rectified projection matrices
     are ``P0 = [K0 | 0]`` and ``P1 = [K1 | (-f * baseline_m, 0, 0)]``.
     """
+    try:
+        text = Path(path).read_text()
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file (a Middlebury calib.txt is text)") from None
     values: dict[str, str] = {}
-    for line in Path(path).read_text().splitlines():
+    for line in text.splitlines():
         if "=" in line:
             key, value = line.split("=", 1)
             values[key.strip()] = value.strip()

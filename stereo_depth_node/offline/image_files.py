@@ -60,7 +60,8 @@ def read_header(path: str | Path) -> ImageHeader | None:
         The file does not exist or cannot be read.
     """
     if not Path(path).is_file():
-        raise ValueError(f"cannot read {path}: no such file")
+        raise ValueError(f"cannot read {path}: "
+                         + ("not a file" if Path(path).exists() else "no such file"))
     try:
         from PIL import Image
     except ImportError:  # Pillow comes with matplotlib; without it images are decoded directly
@@ -68,10 +69,11 @@ def read_header(path: str | Path) -> ImageHeader | None:
     limit = Image.MAX_IMAGE_PIXELS
     try:
         Image.MAX_IMAGE_PIXELS = None  # our limits apply, to the size Pillow reads here
-        with warnings.catch_warnings(), Image.open(path) as image:
-            warnings.simplefilter("ignore")
-            width, height = image.size
-            mode, format_name = image.mode, image.format or "image"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warns about what it reads (bad EXIF ...)
+            with Image.open(path) as image:
+                width, height = image.size
+                mode, format_name = image.mode, image.format or "image"
         with open(path, "rb") as stream:
             start = stream.read(26)
     except OSError as error:
