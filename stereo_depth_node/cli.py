@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from stereo_depth_node.core.diagnostics import yaml_reason
+from stereo_depth_node.core.diagnostics import one_line, yaml_reason
 from stereo_depth_node.core.geometry import CameraCalibration
 from stereo_depth_node.core.parameters import (
     PARAMETERS,
@@ -233,7 +233,11 @@ def _run_process(args: argparse.Namespace) -> int:
         with BagReader(args.bag) as reader:
             total = sum(reader.counts.get(t, 0) for t in topics)
         with tqdm(total=total, unit="msg", disable=None, desc="process") as bar:
-            summary = process_bag(args.bag, args.out, options, progress=bar.update)
+            try:
+                summary = process_bag(args.bag, args.out, options, progress=bar.update)
+            except BaseException:
+                bar.leave = False  # on a terminal: the error line alone, no half-full bar
+                raise
     except (BagError, ValueError) as error:
         raise CommandError(str(error)) from None
     for line in summary.lines():
@@ -315,8 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except CommandError as error:
-        print(f"stereo-depth {args.command}: error: {error}", file=sys.stderr)
+    except CommandError as error:  # one line, whatever a library's text held
+        print(f"stereo-depth {args.command}: error: {one_line(str(error))}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as error:
         if (error.name or "").partition(".")[0] != "rosbags":

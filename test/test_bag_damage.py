@@ -13,6 +13,8 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -306,3 +308,29 @@ def test_metadata_naming_no_data_file_is_one_line(tmp_path, capfd, good_bags):
     process_fails(capfd, tmp_path, bag, re.escape(
         f"cannot open bag {bag}: {bag / 'metadata.yaml'}: relative_file_paths is empty but "
         "message_count is 12"))
+
+
+def test_on_a_terminal_the_error_is_the_only_line(tmp_path, good_bags):
+    # the progress bar is drawn on a terminal only; it must not stay above the error
+    pty = pytest.importorskip("pty")
+    bag, data = copy_bag(tmp_path, good_bags, "sqlite3")
+    data.write_bytes(data.read_bytes()[:-100])  # damaged: found while the messages are read
+    master, terminal = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-m", "stereo_depth_node.cli", "process", bag,
+                              "--out", tmp_path / "out"], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=terminal)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the child has closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    assert child.wait(timeout=60) == 2
+    assert shown.decode() == (f"stereo-depth process: error: bag {bag} is damaged: database disk "
+                              "image is malformed (SQLite CorruptError)\r\n")
+    assert not (tmp_path / "out").exists()

@@ -292,3 +292,14 @@ def test_files_of_the_wrong_kind_are_named(tmp_path, capfd, pair, make_args, mes
     folder = tmp_path / "folder"
     folder.mkdir()
     compute_fails(capfd, tmp_path, message(folder, pair), *make_args(folder, pair))
+
+
+def test_an_error_message_is_always_one_line(tmp_path, capfd, monkeypatch):
+    # whatever a library's text holds, the user gets one line
+    from stereo_depth_node import cli
+
+    def fail(args):
+        raise cli.CommandError("first line\n  second line\n")
+    monkeypatch.setattr(cli, "_run_compute", fail)
+    result = run_main(capfd, "compute", "l.png", "r.png", "--out", tmp_path / "out")
+    assert result.stderr == "stereo-depth compute: error: first line second line\n"
