@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 """Peak memory of ``stereo-depth compute``, estimated before anything is decoded or matched.
 
-The model was fitted to the peak resident memory (``ru_maxrss``) of ``compute``
-runs on random-texture pairs from 1 to 100 megapixels, grey and colour, both
-matchers and all four SGBM modes, with and without downsampling, border
-matching and a calibration, in the Kilted lane (OpenCV 5.0, NumPy 2.4) and the
-Jazzy lane (OpenCV 4.6, NumPy 1.26), which agreed within 1 %. Above 1 GB it lies
-within 10 % of the measured peak (above it but for SGBM with very wide search
-ranges, up to 5 % below); below 1 GB it is up to a third too high, on the safe
-side. Terms, in bytes (``n`` pixels at full size, ``f`` the downsampling factor):
+The model was fitted to the peak resident memory (``ru_maxrss``) of 66
+``compute`` runs on random-texture pairs from 1 to 100 megapixels, grey and
+colour, both matchers and all four SGBM modes, with and without downsampling,
+border matching and a calibration, in the Kilted lane (OpenCV 5.0, NumPy 2.4);
+the Jazzy lane (OpenCV 4.6, NumPy 1.26) measured within 6 % of it. The estimate
+is above every measured peak: by 1 to 8 % above 1 GB, by up to 45 % below 1 GB
+(where the fixed part dominates). Terms, in bytes (``n`` pixels at full size,
+``f`` the downsampling factor):
 
 * 100 MB for the interpreter, NumPy and OpenCV;
 * the largest of three phases:
