@@ -96,6 +96,18 @@ def test_short_mcap_is_one_line(tmp_path, capfd, good_bags, size, reason):
     process_fails(capfd, tmp_path, bag, re.escape(f"cannot open bag {bag}: ") + reason(data))
 
 
+def test_an_mcap_record_claiming_exabytes_is_one_line(tmp_path, capfd, good_bags):
+    # found by fuzzing: the header record's length field (bytes 9..16) all ones made rosbags
+    # raise OverflowError
+    bag, data = copy_bag(tmp_path, good_bags, "mcap")
+    content = bytearray(data.read_bytes())
+    content[9:17] = b"\xff" * 8
+    data.write_bytes(content)
+    process_fails(capfd, tmp_path, bag, re.escape(
+        f"cannot open bag {bag}: {data} ({len(content)} bytes) is truncated or corrupt "
+        "(OverflowError: ") + r".*\)")
+
+
 # --- metadata.yaml ------------------------------------------------------------------------------
 
 def edit_metadata(bag, change):
@@ -134,8 +146,13 @@ def set_field(*keys_and_value):
     (set_field("topics_with_message_count", 3, "topic_metadata", "name", 42),
      "topics_with_message_count[3].topic_metadata.name is 42, expected a string"),
     (set_field("relative_file_paths", 5), "relative_file_paths is 5, expected a list of strings"),
+    (set_field("files", "x"), "files is 'x', expected a list"),  # rosbags failed closing the bag
+    (set_field("files", 7), "files is 7, expected a list"),
+    (set_field("files", 0, "message_count", "x"),
+     "files[0].message_count is 'x', expected an integer, 0 or more"),
 ], ids=["count text", "count float", "topic count text", "duration text", "duration number",
-        "start bool", "first topic name int", "last topic name int", "file list int"])
+        "start bool", "first topic name int", "last topic name int", "file list int",
+        "files text", "files int", "file count text"])
 def test_metadata_of_the_wrong_type_is_one_line(tmp_path, capfd, good_bags, storage, change,
                                                 problem):
     bag, _ = copy_bag(tmp_path, good_bags, storage)

@@ -45,7 +45,8 @@ TYPESTORES = {"humble": Stores.ROS2_HUMBLE, "iron": Stores.ROS2_IRON, "jazzy": S
 BAG_TYPESTORE = TYPESTORES.get(ros_distro() or "", Stores.LATEST)
 _TYPESTORE = get_typestore(BAG_TYPESTORE)
 # What rosbags' parsers raise when they run out of bytes or meet nonsense in a data file.
-_PARSE_ERRORS = (TypeError, AttributeError, struct.error, IndexError, AssertionError, EOFError)
+_PARSE_ERRORS = (TypeError, AttributeError, struct.error, IndexError, AssertionError, EOFError,
+                 OverflowError)
 # What a damaged bag can raise from inside rosbags and its storage back ends. rosbags reads
 # sqlite3 files through apsw, whose errors (apsw.CorruptError ...) are no sqlite3.Error.
 _READ_ERRORS = (ReaderError, apsw.Error, sqlite3.Error, ZstdError, OSError, ValueError, KeyError,
@@ -144,6 +145,7 @@ _METADATA_FIELDS: tuple[tuple[tuple[str, ...], tuple[Callable[[object], bool], s
     (("compression_format",), _TEXT),
     (("compression_mode",), _TEXT),
     (("topics_with_message_count",), (lambda v: isinstance(v, list), "a list")),
+    (("files",), (lambda v: isinstance(v, list), "a list")),
 )
 _TOPIC_FIELDS: tuple[tuple[tuple[str, ...], tuple[Callable[[object], bool], str]], ...] = (
     ((), (_is_mapping, "a mapping with message_count and topic_metadata")),
@@ -152,6 +154,15 @@ _TOPIC_FIELDS: tuple[tuple[tuple[str, ...], tuple[Callable[[object], bool], str]
     (("topic_metadata", "name"), _TEXT),
     (("topic_metadata", "type"), _TEXT),
     (("topic_metadata", "serialization_format"), _TEXT),
+)
+_FILE_FIELDS: tuple[tuple[tuple[str, ...], tuple[Callable[[object], bool], str]], ...] = (
+    ((), (_is_mapping, "a mapping with path, starting_time, duration and message_count")),
+    (("path",), _TEXT),
+    (("starting_time",), (_is_mapping, "a mapping with nanoseconds_since_epoch")),
+    (("starting_time", "nanoseconds_since_epoch"), (_is_integer, "an integer")),
+    (("duration",), (_is_mapping, "a mapping with nanoseconds")),
+    (("duration", "nanoseconds"), _COUNT),
+    (("message_count",), _COUNT),
 )
 
 
@@ -198,9 +209,10 @@ def check_metadata(bag: Path) -> dict[str, Any]:
         raise BagError(f"cannot open bag {bag}: {path} has no rosbag2_bagfile_information "
                        "mapping: it is no rosbag2 metadata file")
     problem = _field_problem(info, "", _METADATA_FIELDS)
-    for index, topic in enumerate(info.get("topics_with_message_count") or ()):
-        problem = problem or _field_problem(topic, f"topics_with_message_count[{index}]",
-                                            _TOPIC_FIELDS)
+    for key, fields in (("topics_with_message_count", _TOPIC_FIELDS), ("files", _FILE_FIELDS)):
+        entries = info.get(key)
+        for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+            problem = problem or _field_problem(entry, f"{key}[{index}]", fields)
     if not problem and info.get("relative_file_paths") == [] and info.get("message_count"):
         problem = f"relative_file_paths is empty but message_count is {info['message_count']}"
     if problem:
@@ -249,8 +261,9 @@ class BagReader:
                            f"{_reason(error, self.path, self._compression_mode)}") from None
 
     def close(self) -> None:
-        """Close the bag."""
-        self._reader.close()
+        """Close the bag (what closing a damaged bag raises is of no consequence: ignored)."""
+        with contextlib.suppress(*_READ_ERRORS):
+            self._reader.close()
 
     def __enter__(self) -> BagReader:
         return self
