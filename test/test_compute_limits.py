@@ -8,6 +8,7 @@ limit are refused from their headers, before anything is decoded or matched.
 """
 
 import json
+import os
 import re
 import struct
 import subprocess
@@ -303,3 +304,45 @@ def test_an_error_message_is_always_one_line(tmp_path, capfd, monkeypatch):
     monkeypatch.setattr(cli, "_run_compute", fail)
     result = run_main(capfd, "compute", "l.png", "r.png", "--out", tmp_path / "out")
     assert result.stderr == "stereo-depth compute: error: first line second line\n"
+
+
+def jpeg_of(pair):
+    return cv2.imencode(".jpg", cv2.imread(str(pair[0])))[1].tobytes()
+
+
+def test_a_jpeg_cut_short_is_an_error(tmp_path, capfd, pair):
+    # OpenCV 4.6 decodes it without a word, grey below the cut; 5.0 refuses it
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(jpeg_of(pair)[: len(jpeg_of(pair)) * 2 // 3])
+    compute_fails(capfd, tmp_path, re.escape(
+        f"cannot read {cut}: the JPEG data is cut short (no end-of-image marker after the "
+        "image data)"), cut, cut)
+
+
+def test_an_image_decoded_only_in_part_is_an_error(tmp_path, capfd, pair):
+    # an end-of-image marker in the middle: OpenCV returns the image, libjpeg prints "Corrupt
+    # JPEG data: premature end of data segment"; matching the grey rest would be wrong
+    data = bytearray(jpeg_of(pair))
+    data[len(data) // 2: len(data) // 2 + 4] = b"\xff\xd9\0\0"
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(data)
+    compute_fails(capfd, tmp_path, re.escape(
+        f"cannot read {broken}: the JPEG data is damaged (Corrupt JPEG data: premature end of "
+        "data segment)"), broken, broken)
+
+
+def test_a_codec_warning_on_a_good_image_is_passed_on_as_our_warning(tmp_path, capfd, pair,
+                                                                     monkeypatch):
+    from stereo_depth_node.offline import image_files
+
+    real = image_files.cv2.imdecode
+
+    def decode_with_a_warning(*args):
+        os.write(2, b"libpng warning: iCCP: known incorrect sRGB profile\n")
+        return real(*args)
+    monkeypatch.setattr(image_files.cv2, "imdecode", decode_with_a_warning)
+    result = run_main(capfd, "compute", *pair, "--out", tmp_path / "out")
+    assert result.returncode == 0
+    assert result.stderr == (f"stereo-depth compute: warning: {pair[0]}: libpng warning: iCCP: "
+                             f"known incorrect sRGB profile\nstereo-depth compute: warning: "
+                             f"{pair[1]}: libpng warning: iCCP: known incorrect sRGB profile\n")

@@ -34,6 +34,9 @@ _MODE_BYTES = {"1": 1, "L": 1, "P": 3, "PA": 4, "LA": 4, "RGB": 3, "RGBA": 4, "R
 # and its error text ("OpenCV(4.6.0) /path/file.cpp:59: error: (-2:Unspecified error) ").
 _OPENCV_LOG_PREFIX = re.compile(r"^\[\s*\w+:[^\]]*\]\s*global\s+\S+\s+(\(\d+\)\s+)?\S+\s+")
 _OPENCV_ERROR_PREFIX = re.compile(r"OpenCV\([^)]*\)\s+\S+:\s*error:\s*\([^)]*\)\s*")
+# What codecs print when an image they returned is damaged or incomplete: libjpeg's "Corrupt JPEG
+# data: ...", "Premature end of JPEG file", libtiff's and libpng's errors.
+_DAMAGE = re.compile(r"corrupt|premature end|TIFF_Error|libpng error", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,12 @@ def decode_image(path: str | Path, header: ImageHeader | None = None) -> np.ndar
     """The pixels of an image file as OpenCV decodes them (``IMREAD_UNCHANGED``).
 
     Nothing is written to stderr when the file cannot be decoded: what OpenCV's
-    codecs print there becomes the reason in the ValueError. After a successful
-    decode their warnings (``libpng warning: ...``) are passed on to stderr.
+    codecs print there becomes the reason in the ValueError. An image OpenCV
+    returns although a codec reported it incomplete (``Corrupt JPEG data:
+    premature end of data segment``), and a JPEG without its end marker, are
+    errors too: the rest of such an image is filler. Codec warnings on a good
+    image (``libpng warning: iCCP: ...``) are passed on to stderr as
+    ``stereo-depth compute: warning: FILE: ...`` lines.
 
     Raises
     ------
@@ -123,6 +130,9 @@ def decode_image(path: str | Path, header: ImageHeader | None = None) -> np.ndar
         data = np.fromfile(str(path), dtype=np.uint8)
     except OSError as error:
         raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
+    if header is not None and header.format == "JPEG" and not _has_jpeg_end(data.tobytes()):
+        raise ValueError(f"cannot read {path}: the JPEG data is cut short (no end-of-image "
+                         "marker after the image data)")
     image, printed = None, ""
     reason = None
     with _captured_stderr() as captured:
@@ -132,7 +142,13 @@ def decode_image(path: str | Path, header: ImageHeader | None = None) -> np.ndar
             reason = _opencv_reason(error.err)
     printed = captured[0] if captured else ""
     if image is not None:
-        sys.stderr.write(printed)
+        messages = _codec_messages(printed)
+        errors = [text for is_error, text in messages if is_error]
+        if errors:  # decoded in part: the rest is filler
+            raise ValueError(f"cannot read {path}: the {header.format if header else 'image'} "
+                             f"data is damaged ({errors[-1]})")
+        for _, text in messages:
+            print(f"stereo-depth compute: warning: {path}: {text}", file=sys.stderr)
         return image
     reason = reason or _opencv_reason(printed)
     detail = f" ({reason})" if reason else ""
@@ -142,14 +158,38 @@ def decode_image(path: str | Path, header: ImageHeader | None = None) -> np.ndar
     raise ValueError(f"cannot read {path}: not an image format OpenCV decodes{detail}")
 
 
+def _has_jpeg_end(data: bytes) -> bool:
+    """Whether a JPEG has its end-of-image marker after the image data begins.
+
+    Entropy-coded data stuffs every 0xFF byte, so FF D9 after the first
+    start-of-scan marker (FF DA) is the end marker; a file cut short has none
+    (OpenCV 4.6 decodes it silently, grey below the cut). Data appended after
+    the end (motion photos) does not matter.
+    """
+    scan = data.find(b"\xff\xda")
+    return scan < 0 or data.find(b"\xff\xd9", scan) >= 0
+
+
+def _codec_messages(printed: str) -> list[tuple[bool, str]]:
+    """What codecs printed, one line each: whether it reports damage, and the text.
+
+    OpenCV's log and error prefixes are removed from the text; an OpenCV log
+    line of level ERROR counts as damage.
+    """
+    messages = []
+    for raw in printed.splitlines():
+        text = _OPENCV_ERROR_PREFIX.sub("", _OPENCV_LOG_PREFIX.sub("", raw.strip()))
+        text = re.sub(r"\s+in function '[^']*'$", "", text)
+        if text:
+            is_error = raw.lstrip().startswith("[ERROR") or bool(_DAMAGE.search(text))
+            messages.append((is_error, text if len(text) <= 160 else text[:157] + "..."))
+    return messages
+
+
 def _opencv_reason(printed: str) -> str | None:
     """The last thing a codec printed, without OpenCV's log and error prefixes."""
-    lines = [line.strip() for line in printed.splitlines() if line.strip()]
-    if not lines:
-        return None
-    reason = _OPENCV_ERROR_PREFIX.sub("", _OPENCV_LOG_PREFIX.sub("", lines[-1]))
-    reason = re.sub(r"\s+in function '[^']*'$", "", reason)
-    return reason if len(reason) <= 160 else reason[:157] + "..."
+    messages = _codec_messages(printed)
+    return messages[-1][1] if messages else None
 
 
 @contextlib.contextmanager
