@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from stereo_depth_node.core.diagnostics import one_line, yaml_reason
+from stereo_depth_node.core.error_text import one_line, yaml_reason
 from stereo_depth_node.core.geometry import CameraCalibration
 from stereo_depth_node.core.parameters import (
     PARAMETERS,

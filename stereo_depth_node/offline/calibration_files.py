@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from stereo_depth_node.core.diagnostics import one_line, yaml_problem
+from stereo_depth_node.core.error_text import one_line, yaml_problem
 from stereo_depth_node.core.geometry import CameraCalibration
 
 _MATRIX = re.compile(r"^\[(.*)\]$")

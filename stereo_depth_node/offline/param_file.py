@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from stereo_depth_node.core.diagnostics import yaml_problem
+from stereo_depth_node.core.error_text import yaml_problem
 
 
 def load_parameters(path: str | Path, node_name: str = "stereo_depth_node") -> dict[str, Any]:

@@ -30,7 +30,7 @@ from rclpy.validate_full_topic_name import validate_full_topic_name
 from rosbags.rosbag2 import Reader, ReaderError, StoragePlugin, Writer, WriterError
 from rosbags.typesys import Stores, get_typestore
 
-from stereo_depth_node.core.diagnostics import one_line, yaml_problem
+from stereo_depth_node.core.error_text import one_line, yaml_problem
 from stereo_depth_node.ros.distribution import ros_distro
 
 if sys.version_info >= (3, 14):
