@@ -92,28 +92,9 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
         decoded (after decoding for a format Pillow does not read), and always
         before matching. Nothing is written then.
     """
-    left_header, right_header = read_header(left_path), read_header(right_path)
-    calibrated = calibration is not None
-    what = f"{left_path} and {right_path}"
-    if left_header is not None and right_header is not None:
-        _check_same_size(left_path, (left_header.width, left_header.height),
-                         right_path, (right_header.width, right_header.height))
-        check_memory(what, left_header.width, left_header.height,
-                     max(left_header.bytes_per_pixel, right_header.bytes_per_pixel), params,
-                     calibrated, max_memory_gb)
-    left, right, encoding = read_pair(left_path, right_path, (left_header, right_header))
-    height, width = left.shape[:2]
-    if left_header is None or right_header is None:
-        check_memory(what, width, height, max(left.nbytes, right.nbytes) // (width * height),
-                     params, calibrated, max_memory_gb)
-    if calibration is None:
-        geometry = pixel_geometry(width, height)
-    else:
-        geometry = StereoGeometry.from_calibrations(*calibration)
-        geometry.require_depth()
-        if (geometry.width, geometry.height) != (width, height):
-            raise ValueError(f"the calibration is for {geometry.width}x{geometry.height} but the "
-                             f"images are {width}x{height}")
+    left, right, encoding = read_pair_within_memory(left_path, right_path, params,
+                                                    calibration is not None, max_memory_gb)
+    geometry = _geometry(calibration, left.shape[1], left.shape[0])
     outputs = (CONFIDENCE, POINTS) if calibration is not None else (CONFIDENCE,)
     frame = StereoProcessor(params).process(left, encoding, right, encoding, geometry, outputs,
                                             color=True)
@@ -128,6 +109,43 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
         if frame.depth is not None and frame.points is not None and frame.rgb is not None:
             write_depth_files(staging, frame.depth, frame.points, frame.rgb)
     return ComputeResult(output.files, frame, matcher_disparity)
+
+
+def read_pair_within_memory(left_path: str | Path, right_path: str | Path, params: MatcherParams,
+                            calibrated: bool, max_memory_gb: float,
+                            ) -> tuple[np.ndarray, np.ndarray, str]:
+    """:func:`read_pair` after checking the estimated peak memory of matching the pair.
+
+    The check uses the files' headers before decoding; for a format whose
+    header is not read, the decoded images before matching.
+    """
+    left_header, right_header = read_header(left_path), read_header(right_path)
+    what = f"{left_path} and {right_path}"
+    if left_header is not None and right_header is not None:
+        _check_same_size(left_path, (left_header.width, left_header.height),
+                         right_path, (right_header.width, right_header.height))
+        check_memory(what, left_header.width, left_header.height,
+                     max(left_header.bytes_per_pixel, right_header.bytes_per_pixel), params,
+                     calibrated, max_memory_gb)
+    left, right, encoding = read_pair(left_path, right_path, (left_header, right_header))
+    if left_header is None or right_header is None:
+        height, width = left.shape[:2]
+        check_memory(what, width, height, max(left.nbytes, right.nbytes) // (width * height),
+                     params, calibrated, max_memory_gb)
+    return left, right, encoding
+
+
+def _geometry(calibration: tuple[CameraCalibration, CameraCalibration] | None, width: int,
+              height: int) -> StereoGeometry:
+    """The pair's geometry: the calibration's, checked against the size, else pixels only."""
+    if calibration is None:
+        return pixel_geometry(width, height)
+    geometry = StereoGeometry.from_calibrations(*calibration)
+    geometry.require_depth()
+    if (geometry.width, geometry.height) != (width, height):
+        raise ValueError(f"the calibration is for {geometry.width}x{geometry.height} but the "
+                         f"images are {width}x{height}")
+    return geometry
 
 
 def read_pair(left_path: str | Path, right_path: str | Path,
