@@ -112,9 +112,8 @@ class _Synchronizer:
             self.stats.future_stamps += len(held)
             self.stats.dropped += len(held)
             del self._held[index]
-        others = [stamp for i, stamp in enumerate(self.stats.latest_stamps)
-                  if i != index and stamp is not None]
-        if not others or stamp_ns - max(others) <= TIME_JUMP_NS:
+        newest = self._newest_of_the_others(index)
+        if newest is None or stamp_ns - newest <= TIME_JUMP_NS:
             return [(index, stamp_ns, message)]
         confirmed = any(abs(stamp - stamp_ns) <= TIME_JUMP_NS
                         for i, queue in self._held.items() if i != index for stamp, _ in queue)
@@ -130,13 +129,18 @@ class _Synchronizer:
         self._held.clear()
         return sorted(admitted, key=lambda item: item[1])
 
+    def _newest_of_the_others(self, index: int) -> int | None:
+        """The newest stamp admitted on any input but ``index``; None before any."""
+        others = [stamp for i, stamp in enumerate(self.stats.latest_stamps)
+                  if i != index and stamp is not None]
+        return max(others, default=None)
+
     def _caught_up(self) -> list[tuple[int, int, Any]]:
         """Held messages that the other inputs have caught up with (one input ran ahead)."""
         released = []
         for index, queue in list(self._held.items()):
-            others = [stamp for i, stamp in enumerate(self.stats.latest_stamps)
-                      if i != index and stamp is not None]
-            while queue and others and queue[0][0] - max(others) <= TIME_JUMP_NS:
+            newest = self._newest_of_the_others(index)
+            while queue and newest is not None and queue[0][0] - newest <= TIME_JUMP_NS:
                 stamp, message = queue.pop(0)
                 released.append((index, stamp, message))
             if not queue:

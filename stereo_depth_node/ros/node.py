@@ -247,8 +247,9 @@ class StereoDepthNode(Node):
         reason = f"{type(error).__name__}: {error}"
         if len(self._callback_failures) >= MAX_REMEMBERED_REASONS:
             self._callback_failures.clear()
-        self._callback_failures[reason_kind(reason)] += 1
-        count = self._callback_failures[reason_kind(reason)]
+        kind = reason_kind(reason)
+        self._callback_failures[kind] += 1
+        count = self._callback_failures[kind]
         if count == 1:
             self.get_logger().error(f"a callback failed, the node goes on: {reason}\n"
                                     + traceback.format_exc().rstrip())
