@@ -32,7 +32,7 @@ from stereo_depth_node.core.parameters import (
     ParameterSpec,
     parse_parameters,
 )
-from stereo_depth_node.offline.memory import DEFAULT_MAX_MEMORY_GB
+from stereo_depth_node.offline.memory_limit import DEFAULT_MAX_MEMORY_GB
 from stereo_depth_node.offline.param_file import load_parameters
 
 # The parameters with a command-line shortcut (OpenCV's names: --num-disparities ...).

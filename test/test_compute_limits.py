@@ -229,7 +229,7 @@ print(json.dumps([code, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 102
      MatcherParams(stereo_algorithm=1, sgbm_mode=1, disparity_range=96)),
 ], ids=["bm", "sgbm-hh"])
 def test_the_estimate_is_close_to_the_measured_peak(tmp_path, width, height, options, params):
-    from stereo_depth_node.offline.memory import estimate_compute_bytes
+    from stereo_depth_node.offline.memory_limit import estimate_compute_bytes
 
     result = subprocess.run([sys.executable, "-c", MEASURE, str(width), str(height),
                              str(tmp_path), *options], capture_output=True, text=True,

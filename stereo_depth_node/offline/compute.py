@@ -22,7 +22,7 @@ from stereo_depth_node.core.image_encoding import to_mono8
 from stereo_depth_node.core.parameters import MatcherParams
 from stereo_depth_node.core.processor import CONFIDENCE, POINTS, StereoFrame, StereoProcessor
 from stereo_depth_node.offline.image_files import ImageHeader, decode_image, read_header
-from stereo_depth_node.offline.memory import DEFAULT_MAX_MEMORY_GB, check_memory
+from stereo_depth_node.offline.memory_limit import DEFAULT_MAX_MEMORY_GB, check_memory
 from stereo_depth_node.offline.pfm import write_pfm
 from stereo_depth_node.offline.ply import write_ply
 from stereo_depth_node.offline.visualize import colorize
@@ -87,7 +87,7 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
     ValueError
         Unreadable images, images of different sizes, a calibration that does
         not fit them, or a pair whose estimated peak memory
-        (:func:`~stereo_depth_node.offline.memory.estimate_compute_bytes`) is
+        (:func:`~stereo_depth_node.offline.memory_limit.estimate_compute_bytes`) is
         above ``max_memory_gb``: checked from the files' headers before they are
         decoded (after decoding for a format Pillow does not read), and always
         before matching. Nothing is written then.
