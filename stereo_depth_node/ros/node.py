@@ -13,7 +13,9 @@ Topic and parameter names, defaults and message semantics follow
 from __future__ import annotations
 
 import re
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections import Counter
@@ -37,6 +39,7 @@ from rclpy.qos import (
     qos_profile_system_default,
 )
 from rclpy.qos_overriding_options import QoSOverridingOptions
+from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
@@ -294,9 +297,17 @@ class StereoDepthNode(Node):
 
 
 def main(args: list[str] | None = None) -> int:
-    """Run the node until SIGINT or SIGTERM; exit code 0 on a clean shutdown."""
+    """Run the node until SIGINT or SIGTERM; exit code 0 on a clean shutdown.
+
+    The signals only set a flag: the main thread stops spinning, destroys the node and then
+    shuts ROS down, in that order. (rclpy's own handler shuts the context down from another
+    thread, which raced with destroying the publishers and crashed one exit in about fifteen.)
+    """
     keep_large_buffers()
-    rclpy.init(args=args)
+    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
     try:
         node = StereoDepthNode()
     except Exception as error:  # invalid parameters given at start-up
@@ -304,32 +315,30 @@ def main(args: list[str] | None = None) -> int:
         rclpy.try_shutdown()
         return 1
     try:
-        spin_until_shutdown(node)
+        spin_until(node, stop)
     finally:
         node.destroy_node()
         rclpy.try_shutdown()
     return 0
 
 
-def spin_until_shutdown(node: StereoDepthNode) -> None:
-    """Spin until the context shuts down; an exception in a callback is logged, not fatal.
+def spin_until(node: StereoDepthNode, stop: threading.Event) -> None:
+    """Spin until ``stop`` is set; an exception in a callback is logged, not fatal.
 
     (rclpy's own parameter service raises, for example, on a request whose
     value type is not a parameter type: one such request must not end the node.)
+    The short wait bounds how long a signal waits for the main thread.
     """
     executor = SingleThreadedExecutor(context=node.context)
     executor.add_node(node)
-    while node.context.ok():
+    while not stop.is_set() and node.context.ok():
         try:
-            executor.spin_once(timeout_sec=0.5)
-        except (KeyboardInterrupt, ExternalShutdownException):
-            return
+            executor.spin_once(timeout_sec=0.1)
+        except ExternalShutdownException:
+            break
         except Exception:
-            # A signal can shut the context down while the executor builds its wait
-            # set; rclpy then raises a generic RCLError instead of the shutdown exception.
-            if not node.context.ok():
-                return
             node.report_callback_failure()
+    executor.shutdown()
 
 
 if __name__ == "__main__":
