@@ -145,27 +145,36 @@ def send(client, scene, stamp, outputs=("disparity", "depth", "points2"), timeou
 
 def set_parameters(client, namespace, **values):
     """Set the node's parameters through its parameter service; the per-parameter results."""
-    import rclpy
     from rclpy.parameter import Parameter
-    from rclpy.parameter_client import AsyncParameterClient
 
-    parameters = AsyncParameterClient(client, f"{namespace}/stereo_depth_node")
-    assert parameters.wait_for_services(10.0)
-    future = parameters.set_parameters([Parameter(k, value=v) for k, v in values.items()])
-    rclpy.spin_until_future_complete(client, future, timeout_sec=10.0)
-    return future.result().results
+    return _parameter_call(client, namespace, lambda parameters: parameters.set_parameters(
+        [Parameter(k, value=v) for k, v in values.items()])).results
 
 
 def get_parameter(client, namespace, name):
     """One of the node's parameter values (a ParameterValue message)."""
+    return _parameter_call(client, namespace,
+                           lambda parameters: parameters.get_parameters([name])).values[0]
+
+
+def _parameter_call(client, namespace, call, attempts=5):
+    """The response to ``call(AsyncParameterClient)``, asked again while none comes.
+
+    A service can receive a request before it has discovered the client's reply
+    reader; Fast DDS then drops the reply ("failed to send response (timeout)").
+    Parameter requests are idempotent, so asking again is safe.
+    """
     import rclpy
     from rclpy.parameter_client import AsyncParameterClient
 
     parameters = AsyncParameterClient(client, f"{namespace}/stereo_depth_node")
     assert parameters.wait_for_services(10.0)
-    future = parameters.get_parameters([name])
-    rclpy.spin_until_future_complete(client, future, timeout_sec=10.0)
-    return future.result().values[0]
+    for _ in range(attempts):
+        future = call(parameters)
+        rclpy.spin_until_future_complete(client, future, timeout_sec=2.0)
+        if future.done():
+            return future.result()
+    raise AssertionError(f"no response from the parameter service in {attempts} attempts")
 
 
 def statuses(stream, namespace):
