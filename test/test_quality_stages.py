@@ -120,7 +120,7 @@ def test_min_confidence_removes_pixels_from_all_three_outputs(wall_scene):
     removed = np.isfinite(all_estimates.disparity) & np.isnan(kept.disparity)
     assert removed[80:160, 170:240].mean() > 0.5  # the wall's guesses are gone
     assert np.isnan(kept.depth[removed]).all()
-    assert np.isnan(kept.points[removed]).all()
+    assert np.isnan(kept.points()[removed]).all()
     assert (kept.confidence[np.isfinite(kept.disparity)] >= 0.5).all()
 
 

@@ -32,16 +32,17 @@ def test_depth_and_points_follow_the_disparity(scene):
     known = np.isfinite(frame.disparity) & (frame.disparity > 0)
     np.testing.assert_allclose(frame.depth[known], 40.0 / frame.disparity[known], rtol=1e-6)
     assert np.isnan(frame.depth[~known]).all()
-    np.testing.assert_array_equal(frame.points[:, :, 2], frame.depth)
+    points = frame.points()
+    np.testing.assert_array_equal(points[:, :, 2], frame.depth)
     x_expected = (160 - scene.geometry.cx) * frame.depth[center] / 400.0
-    assert frame.points[center][0] == pytest.approx(x_expected, rel=1e-6)
+    assert points[center][0] == pytest.approx(x_expected, rel=1e-6)
     np.testing.assert_array_equal(frame.rgb[:, :, 0], scene.left)
 
 
 def test_only_requested_outputs_are_computed(scene):
     frame = StereoProcessor(PARAMS).process(scene.left, "mono8", scene.right, "mono8",
                                             scene.geometry)
-    assert frame.depth is None and frame.points is None and frame.rgb is None
+    assert frame.depth is None and frame.rgb is None
 
 
 def test_verged_rig_shifts_disparity_and_bounds(scene):

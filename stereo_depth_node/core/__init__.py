@@ -13,7 +13,7 @@ Everything the node computes, as plain Python on NumPy arrays::
     geometry = StereoGeometry.from_calibrations(left_calibration, right_calibration)
     processor = StereoProcessor(MatcherParams(stereo_algorithm=1, correlation_window_size=5))
     frame = processor.process(left, "mono8", right, "mono8", geometry, ("depth", "points2"))
-    frame.disparity, frame.depth, frame.points  # (H, W) px, (H, W) m, (H, W, 3) m
+    frame.disparity, frame.depth, frame.points()  # (H, W) px, (H, W) m, (H, W, 3) m
 
 Submodules: :mod:`~.parameters` (every parameter, defined once),
 :mod:`~.matching` (OpenCV's matchers and what surrounds them),

@@ -223,8 +223,8 @@ class StereoGeometry:
         """
         self.require_depth()
         depth = np.full(disparity.shape, np.nan, dtype=np.float32)
-        positive = disparity > 0  # False for NaN
-        depth[positive] = np.float32(self.fx * self.baseline) / disparity[positive]
+        np.divide(np.float32(self.fx * self.baseline), disparity, out=depth,
+                  where=disparity > 0)  # False for NaN
         return depth
 
     def points_from_depth(self, depth: np.ndarray) -> np.ndarray:
@@ -241,15 +241,25 @@ class StereoGeometry:
             Shape ``(H, W, 3)``, float32, metres: ``x = (u - cx) Z / fx``,
             ``y = (v - cy) Z / fy``, ``z = Z``; all three NaN where depth is unknown.
         """
+        points = np.empty(depth.shape + (3,), dtype=np.float32)
+        self.back_project(depth, points[:, :, 0], points[:, :, 1], points[:, :, 2])
+        return points
+
+    def back_project(self, depth: np.ndarray, x: np.ndarray, y: np.ndarray,
+                     z: np.ndarray) -> None:
+        """Write the points of a depth image into three ``(H, W)`` float32 arrays.
+
+        The arrays may be strided views, such as the fields of a point cloud's
+        records, so the points are written once, where they are kept.
+        See :meth:`points_from_depth` for the formulas and units.
+        """
         self.require_depth()
         height, width = depth.shape
-        u = (np.arange(width, dtype=np.float32) - np.float32(self.cx)) / np.float32(self.fx)
-        v = (np.arange(height, dtype=np.float32) - np.float32(self.cy)) / np.float32(self.fy)
-        points = np.empty((height, width, 3), dtype=np.float32)
-        np.multiply(depth, u[None, :], out=points[:, :, 0])
-        np.multiply(depth, v[:, None], out=points[:, :, 1])
-        points[:, :, 2] = depth
-        return points
+        columns = (np.arange(width, dtype=np.float32) - np.float32(self.cx)) / np.float32(self.fx)
+        rows = (np.arange(height, dtype=np.float32) - np.float32(self.cy)) / np.float32(self.fy)
+        np.multiply(depth, columns[None, :], out=x)
+        np.multiply(depth, rows[:, None], out=y)
+        np.copyto(z, depth)
 
 
 def rectified_calibrations(width: int, height: int, focal_px: float, cx_left: float, cy: float,

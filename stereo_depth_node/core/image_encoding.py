@@ -157,14 +157,18 @@ def to_mono8(image: np.ndarray, encoding: str) -> np.ndarray:
 
 
 def to_rgb8(image: np.ndarray, encoding: str) -> np.ndarray:
-    """Colour uint8 image, shape ``(H, W, 3)``, channels in R, G, B order (grey repeated)."""
+    """Colour uint8 image, shape ``(H, W, 3)``, channels in R, G, B order.
+
+    A grey image comes back as a read-only view that repeats its one channel
+    three times (stride 0 along the channels): no copy.
+    """
     require_intensity(encoding)
     if encoding == "rgb8":
         return image
     if encoding in _TO_RGB:
         return cv2.cvtColor(np.ascontiguousarray(image), _TO_RGB[encoding])
     mono = to_mono8(image, encoding)
-    return np.repeat(mono[:, :, None], 3, axis=2)
+    return np.broadcast_to(mono[:, :, None], mono.shape + (3,))
 
 
 def require_intensity(encoding: str) -> None:

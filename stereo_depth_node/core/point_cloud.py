@@ -20,6 +20,7 @@ bytes in little-endian order are B, G, R, 0.
 
 from __future__ import annotations
 
+import array
 from typing import NamedTuple
 
 import numpy as np
@@ -55,62 +56,46 @@ def cloud_layout(use_color: bool, avoid_padding: bool) -> CloudLayout:
     return CloudLayout(xyz, 12) if avoid_padding else CloudLayout(xyz, 16)
 
 
-def pack_rgb(rgb: np.ndarray) -> np.ndarray:
+def pack_rgb(rgb: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Pack colours as PCL ``rgb`` floats.
 
     Parameters
     ----------
     rgb : numpy.ndarray
         Shape ``(H, W, 3)``, uint8, channels R, G, B.
+    out : numpy.ndarray, optional
+        Shape ``(H, W)``, float32, possibly strided (a cloud's ``rgb`` field):
+        written in place instead of a new array.
 
     Returns
     -------
     numpy.ndarray
-        Shape ``(H, W)``, float32 whose bits are ``0x00RRGGBB``.
+        Shape ``(H, W)``, float32 whose bits are ``0x00RRGGBB`` (``out`` if given).
     """
-    channels = rgb.astype(np.uint32)
-    packed = (channels[:, :, 0] << 16) | (channels[:, :, 1] << 8) | channels[:, :, 2]
-    return packed.view(np.float32)
+    if out is None:
+        out = np.empty(rgb.shape[:2], dtype=np.float32)
+    bits = out.view(np.uint32)
+    if rgb.strides[2] == 0:  # one grey channel seen three times (to_rgb8 of a grey image)
+        np.multiply(rgb[:, :, 0], np.uint32(0x010101), out=bits, dtype=np.uint32)
+        return out
+    np.left_shift(rgb[:, :, 0], 16, out=bits, dtype=np.uint32)
+    bits |= np.left_shift(rgb[:, :, 1], 8, dtype=np.uint32)
+    bits |= rgb[:, :, 2]
+    return out
 
 
-def pack_cloud(points: np.ndarray, layout: CloudLayout,
-               rgb: np.ndarray | None = None) -> bytes:
-    """Serialize an organized cloud into ``PointCloud2.data``.
+def cloud_view(data: bytes | bytearray | array.array[int], layout: CloudLayout, height: int,
+               width: int) -> np.ndarray:
+    """View ``PointCloud2.data`` (any buffer) as a structured array of shape ``(height, width)``.
 
-    Parameters
-    ----------
-    points : numpy.ndarray
-        Shape ``(H, W, 3)``, float32, metres; NaN rows mark invalid points.
-    layout : CloudLayout
-        From :func:`cloud_layout`.
-    rgb : numpy.ndarray, optional
-        Shape ``(H, W, 3)``, uint8 R, G, B; required when the layout has colour.
-
-    Returns
-    -------
-    bytes
-        ``H * W * layout.point_step`` bytes, row-major, padding bytes zero.
-    """
-    height, width = points.shape[:2]
-    cloud = np.zeros((height, width), dtype=layout.dtype())
-    cloud["x"] = points[:, :, 0]
-    cloud["y"] = points[:, :, 1]
-    cloud["z"] = points[:, :, 2]
-    if layout.has_color:
-        if rgb is None or rgb.shape[:2] != (height, width):
-            raise ValueError("a colour cloud layout needs an (H, W, 3) rgb image of its size")
-        cloud["rgb"] = pack_rgb(rgb)
-    return cloud.tobytes()
-
-
-def unpack_cloud(data: bytes, layout: CloudLayout, height: int, width: int) -> np.ndarray:
-    """View ``PointCloud2.data`` as a structured array of shape ``(height, width)``.
-
-    Field names are the layout's (``x``, ``y``, ``z`` and possibly ``rgb``), float32.
+    Field names are the layout's (``x``, ``y``, ``z`` and possibly ``rgb``),
+    float32; nothing is copied. The view is writable when the buffer is (an
+    ``array.array`` or ``bytearray``), so a cloud can be written in place.
     """
     expected = height * width * layout.point_step
-    if len(data) != expected:
-        raise ValueError(f"cloud data has {len(data)} bytes, expected {expected}")
+    size = memoryview(data).nbytes
+    if size != expected:
+        raise ValueError(f"cloud data has {size} bytes, expected {expected}")
     return np.frombuffer(data, dtype=layout.dtype()).reshape(height, width)
 
 

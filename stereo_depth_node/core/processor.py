@@ -17,6 +17,7 @@ from stereo_depth_node.core.geometry import StereoGeometry
 from stereo_depth_node.core.image_encoding import to_mono8, to_rgb8
 from stereo_depth_node.core.matching import DenseMatcher, ValidWindow
 from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.core.point_cloud import pack_rgb
 from stereo_depth_node.core.refinement import confidence, fill_holes_background, lr_check
 
 # What a frame can hold besides the disparity (the node's output topics have these names).
@@ -41,9 +42,8 @@ class StereoFrame:
     valid_window : ValidWindow
         Where the matcher can produce estimates, pixels.
     depth : numpy.ndarray or None
-        Float32, metres, ``Z = f T / d``; NaN where unknown.
-    points : numpy.ndarray or None
-        Shape ``(H, W, 3)``, float32, metres, left optical frame; NaN where unknown.
+        Float32, metres, ``Z = f T / d``; NaN where unknown. The 3-D points
+        follow from it: :meth:`points`, :meth:`write_cloud`.
     rgb : numpy.ndarray or None
         Shape ``(H, W, 3)``, uint8, the left image in R, G, B order.
     confidence : numpy.ndarray or None
@@ -57,7 +57,6 @@ class StereoFrame:
     delta_d: float
     valid_window: ValidWindow
     depth: np.ndarray | None = None
-    points: np.ndarray | None = None
     rgb: np.ndarray | None = None
     confidence: np.ndarray | None = None
 
@@ -74,6 +73,46 @@ class StereoFrame:
     def matcher_disparity(self) -> np.ndarray:
         """The disparity as the matcher measures it, ``x_l - x_r``: float32, NaN where unknown."""
         return self.disparity + np.float32(self.geometry.cx_offset)
+
+    def points(self) -> np.ndarray:
+        """The 3-D points, computed from the depth on each call.
+
+        Shape ``(H, W, 3)``, float32, metres, left optical frame; NaN where
+        unknown (see :meth:`StereoGeometry.points_from_depth`). ValueError
+        without depth.
+        """
+        return self.geometry.points_from_depth(self._require_depth())
+
+    def write_cloud(self, cloud: np.ndarray) -> None:
+        """Write the points, and the colours if ``cloud`` has an ``rgb`` field, into ``cloud``.
+
+        Parameters
+        ----------
+        cloud : numpy.ndarray
+            Structured, shape ``(H, W)``, float32 fields ``x``, ``y``, ``z`` and
+            maybe ``rgb`` (a writable :func:`point_cloud.cloud_view`). Each point
+            is written once, in place; other bytes (padding) are left as they are.
+
+        Raises
+        ------
+        ValueError
+            The frame has no depth, or ``cloud`` wants colours the frame lacks.
+        """
+        depth = self._require_depth()
+        if cloud.shape != depth.shape:
+            raise ValueError(f"cloud of shape {cloud.shape} for a frame of {depth.shape}")
+        self.geometry.back_project(depth, cloud["x"], cloud["y"], cloud["z"])
+        if "rgb" in (cloud.dtype.names or ()):
+            if self.rgb is None:
+                raise ValueError("a colour cloud layout needs the frame's colours "
+                                 "(process with color=True)")
+            pack_rgb(self.rgb, out=cloud["rgb"])
+
+    def _require_depth(self) -> np.ndarray:
+        if self.depth is None:
+            raise ValueError("the frame has no depth: process it with depth or points2 "
+                             "asked for, and a calibration that gives depth")
+        return self.depth
 
     def disparity_with_invalid_marked(self) -> np.ndarray:
         """The disparity with unknown pixels set to ``min_disparity - 1``.
@@ -96,18 +135,20 @@ class StereoProcessor:
     """
 
     def __init__(self, params: MatcherParams | None = None) -> None:
-        self._params = params or MatcherParams()
-        self._matcher = DenseMatcher(self._params)
+        self._matcher = DenseMatcher(params or MatcherParams())
 
     @property
     def params(self) -> MatcherParams:
         """The parameters in force."""
-        return self._params
+        return self._matcher.params
 
     def set_params(self, params: MatcherParams) -> None:
-        """Use new (already validated) parameters from the next frame on."""
+        """Use new (already validated) parameters from the next frame on.
+
+        May be called from another thread while a frame is processed: that frame
+        finishes with the parameters it started with.
+        """
         self._matcher = DenseMatcher(params)
-        self._params = params
 
     def process(self, left: np.ndarray, left_encoding: str, right: np.ndarray,
                 right_encoding: str, geometry: StereoGeometry,
@@ -125,9 +166,8 @@ class StereoProcessor:
             Calibration of the pair; its size must equal the images'.
         outputs : collection of str
             Names from :data:`OUTPUTS`: the disparity is always computed, depth
-            for ``depth`` and ``points2``, points for ``points2``; depth and
-            points only when ``geometry`` gives depth (see
-            :attr:`StereoGeometry.depth_refusal`).
+            for ``depth`` and ``points2`` (the points follow from it), only when
+            ``geometry`` gives depth (see :attr:`StereoGeometry.depth_refusal`).
         color : bool
             With ``points2``, also the left image's colours (:attr:`StereoFrame.rgb`).
 
@@ -141,46 +181,46 @@ class StereoProcessor:
         if unknown:
             raise ValueError(f"unknown output(s) {', '.join(unknown)}; known: {', '.join(OUTPUTS)}")
         _check_pair(left, left_encoding, right, right_encoding, geometry)
+        matcher = self._matcher  # this frame's, even if set_params runs meanwhile
         grey_left = to_mono8(left, left_encoding)
-        matched, confidence_map = self._match(grey_left, to_mono8(right, right_encoding),
-                                              CONFIDENCE in outputs)
+        matched, confidence_map = _match(matcher, grey_left, to_mono8(right, right_encoding),
+                                         CONFIDENCE in outputs)
         disparity = geometry.published_disparity(matched)
         gives_depth = geometry.depth_refusal is None
         wants_points = POINTS in outputs and gives_depth
         depth = geometry.depth_from_disparity(disparity) \
             if gives_depth and (DEPTH in outputs or wants_points) else None
-        points = geometry.points_from_depth(depth) if depth is not None and wants_points else None
         rgb = to_rgb8(left, left_encoding) if wants_points and color else None
-        return StereoFrame(disparity, geometry, self._matcher.search, self._matcher.step,
-                           self._matcher.valid_window(geometry.width, geometry.height),
-                           depth, points, rgb, confidence_map)
+        return StereoFrame(disparity, geometry, matcher.search, matcher.step,
+                           matcher.valid_window(geometry.width, geometry.height),
+                           depth, rgb, confidence_map)
 
-    def _match(self, left: np.ndarray, right: np.ndarray,
-               want_confidence: bool) -> tuple[np.ndarray, np.ndarray | None]:
-        """Matcher disparity after the configured stages, and its confidence if computed.
 
-        Order: match (padded, downsampled), left-right check, confidence,
-        ``min_confidence`` threshold, hole filling.
-        """
-        params = self._params
-        want_confidence = want_confidence or params.min_confidence > 0
-        pair = self._matcher.match(left, right,
-                                   want_right=want_confidence or params.needs_right_view)
-        disparity, right_disparity = pair.left, pair.right
-        confidence_map = None
-        if right_disparity is not None:
-            if params.lr_check_max_diff > 0:
-                disparity = lr_check(disparity, right_disparity, params.lr_check_max_diff)
-            if want_confidence:
-                confidence_map = confidence(disparity, right_disparity, left,
-                                            params.correlation_window_size)
-        if confidence_map is not None and params.min_confidence > 0:
-            disparity = np.where(confidence_map >= params.min_confidence, disparity,
-                                 np.float32(np.nan))
-            confidence_map = np.where(np.isfinite(disparity), confidence_map, np.float32(0.0))
-        if params.fill_holes:
-            disparity = fill_holes_background(disparity)  # filled pixels keep confidence 0
-        return disparity, confidence_map
+def _match(matcher: DenseMatcher, left: np.ndarray, right: np.ndarray,
+           want_confidence: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Matcher disparity after the configured stages, and its confidence if computed.
+
+    Order: match (padded, downsampled), left-right check, confidence,
+    ``min_confidence`` threshold, hole filling.
+    """
+    params = matcher.params
+    want_confidence = want_confidence or params.min_confidence > 0
+    pair = matcher.match(left, right, want_right=want_confidence or params.needs_right_view)
+    disparity, right_disparity = pair.left, pair.right
+    confidence_map = None
+    if right_disparity is not None:
+        if params.lr_check_max_diff > 0:
+            disparity = lr_check(disparity, right_disparity, params.lr_check_max_diff)
+        if want_confidence:
+            confidence_map = confidence(disparity, right_disparity, left,
+                                        params.correlation_window_size)
+    if confidence_map is not None and params.min_confidence > 0:
+        disparity = np.where(confidence_map >= params.min_confidence, disparity,
+                             np.float32(np.nan))
+        confidence_map = np.where(np.isfinite(disparity), confidence_map, np.float32(0.0))
+    if params.fill_holes:
+        disparity = fill_holes_background(disparity)  # filled pixels keep confidence 0
+    return disparity, confidence_map
 
 
 def _check_pair(left: np.ndarray, left_encoding: str, right: np.ndarray, right_encoding: str,

@@ -106,8 +106,8 @@ def compute_to_files(left_path: str | Path, right_path: str | Path, out_dir: str
         if frame.confidence is not None:
             write_pfm(staging / "confidence.pfm", frame.confidence)
         write_png(staging / "disparity.png", colorize(matcher_disparity, *frame.search))
-        if frame.depth is not None and frame.points is not None and frame.rgb is not None:
-            write_depth_files(staging, frame.depth, frame.points, frame.rgb)
+        if frame.depth is not None and frame.rgb is not None:
+            write_depth_files(staging, frame.depth, frame.points(), frame.rgb)
     return ComputeResult(output.files, frame, matcher_disparity)
 
 

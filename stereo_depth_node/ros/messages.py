@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """ROS 2 messages to and from the core: topics, headers, images, calibrations, outputs.
 
-:func:`output_messages` turns one synchronized set of input messages into the
-output messages; the node and ``stereo-depth process`` share it, so they
+:func:`process_inputs` and :func:`frame_messages` (together
+:func:`output_messages`) turn one synchronized set of input messages into the
+output messages; the node and ``stereo-depth process`` share them, so they
 publish identical messages.
 """
 
 from __future__ import annotations
 
+import array
 from collections.abc import Callable, Collection
 
 import numpy as np
@@ -26,8 +28,7 @@ from stereo_depth_node.core.image_encoding import (
 from stereo_depth_node.core.point_cloud import (
     FLOAT32,
     CloudLayout,
-    pack_cloud,
-    unpack_cloud,
+    cloud_view,
     unpack_rgb,
 )
 from stereo_depth_node.core.processor import (
@@ -94,9 +95,10 @@ def array_from_image(image: Image) -> np.ndarray:
 def image_message(array: np.ndarray, encoding: str, header: Header) -> Image:
     """An unpadded little-endian ``Image`` holding ``array``."""
     fields = array_to_image_fields(array, encoding)
-    return Image(header=header, height=fields.height, width=fields.width,
-                 encoding=fields.encoding, is_bigendian=fields.is_bigendian, step=fields.step,
-                 data=fields.data)
+    message = Image(header=header, height=fields.height, width=fields.width,
+                    encoding=fields.encoding, is_bigendian=fields.is_bigendian, step=fields.step)
+    message.data = fields.data  # one copy; the constructor's data= would copy twice
+    return message
 
 
 def disparity_message(frame: StereoFrame, header: Header) -> DisparityImage:
@@ -116,17 +118,46 @@ def disparity_message(frame: StereoFrame, header: Header) -> DisparityImage:
     return message
 
 
-def cloud_message(points: np.ndarray, header: Header, layout: CloudLayout,
-                  rgb: np.ndarray | None = None) -> PointCloud2:
-    """An organized ``PointCloud2`` (``height`` rows of ``width`` points, NaN where invalid)."""
-    height, width = points.shape[:2]
-    return PointCloud2(
-        header=header, height=height, width=width,
+class CloudBuffer:
+    """The bytes of one ``PointCloud2.data``, kept from frame to frame.
+
+    Allocated (zeroed) again only when the layout or the size changes, so a
+    stream of clouds costs no allocation and no zeroing, and padding bytes stay
+    zero. A message that holds it is valid until the next :meth:`get`: publish
+    it before building the next one.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[CloudLayout, int, int] | None = None
+        self._data = array.array("B")
+
+    def get(self, layout: CloudLayout, height: int, width: int) -> array.array[int]:
+        """The buffer for a ``height`` x ``width`` cloud in ``layout``."""
+        if self._key != (layout, height, width):
+            self._data = array.array("B", bytes(height * width * layout.point_step))
+            self._key = (layout, height, width)
+        return self._data
+
+
+def cloud_message(frame: StereoFrame, header: Header, layout: CloudLayout,
+                  buffer: CloudBuffer | None = None) -> PointCloud2:
+    """The frame's organized ``PointCloud2`` (``H`` rows of ``W`` points, NaN where invalid).
+
+    The points are written once, straight into the message's data: into
+    ``buffer``'s bytes when given (see :class:`CloudBuffer`), else into new ones.
+    """
+    height, width = frame.geometry.height, frame.geometry.width
+    data = (buffer or CloudBuffer()).get(layout, height, width)
+    frame.write_cloud(cloud_view(data, layout, height, width))
+    # With check_fields the data setter keeps this array.array; without, it copies it.
+    message = PointCloud2(
+        check_fields=True, header=header, height=height, width=width,
         fields=[PointField(name=name, offset=offset, datatype=FLOAT32, count=1)
                 for name, offset in layout.fields],
         is_bigendian=False, point_step=layout.point_step,
-        row_step=layout.point_step * width, is_dense=False,
-        data=pack_cloud(points, layout, rgb))
+        row_step=layout.point_step * width, is_dense=False)
+    message.data = data
+    return message
 
 
 def points_from_cloud_message(message: PointCloud2) -> tuple[np.ndarray, np.ndarray | None]:
@@ -150,7 +181,7 @@ def cloud_array(message: PointCloud2) -> np.ndarray:
     Field names are the message's; its data is not copied.
     """
     layout = CloudLayout(tuple((f.name, f.offset) for f in message.fields), message.point_step)
-    return unpack_cloud(message.data, layout, message.height, message.width)
+    return cloud_view(message.data, layout, message.height, message.width)
 
 
 def disparity_from_message(message: DisparityImage) -> np.ndarray:
@@ -169,11 +200,30 @@ def output_messages(processor: StereoProcessor, left_image: Image, left_info: Ca
                     refused: Callable[[str], None] | None = None) -> dict[str, object]:
     """Compute the ``wanted`` outputs (names from :data:`OUTPUT_TYPES`) of one stereo frame.
 
-    Every output carries the left ``camera_info``'s header. Only what is wanted
-    is computed: depth for ``depth`` or ``points2``, colour only for a colour
-    ``layout``. A calibration that gives no metric depth still gives the
-    disparity (as with ``stereo_image_proc``); ``depth`` and ``points2`` are
-    then left out and ``refused(reason)`` is called.
+    :func:`process_inputs`, then :func:`frame_messages`. A calibration that
+    gives no metric depth still gives the disparity (as with
+    ``stereo_image_proc``); ``depth`` and ``points2`` are then left out and
+    ``refused(reason)`` is called.
+
+    Raises
+    ------
+    ValueError
+        As :func:`process_inputs`.
+    """
+    frame = process_inputs(processor, (left_image, left_info, right_image, right_info), wanted,
+                           layout.has_color)
+    refusal = frame.geometry.depth_refusal
+    if refusal is not None and {DEPTH, POINTS} & set(wanted) and refused:
+        refused(refusal)
+    return frame_messages(frame, left_info.header, wanted, layout)
+
+
+def process_inputs(processor: StereoProcessor, inputs: InputSet, wanted: Collection[str],
+                   color: bool) -> StereoFrame:
+    """Run one synchronized set of input messages through ``processor``.
+
+    Only what the ``wanted`` outputs need is computed: depth for ``depth`` or
+    ``points2``, colours only with ``color``.
 
     Raises
     ------
@@ -181,23 +231,31 @@ def output_messages(processor: StereoProcessor, left_image: Image, left_info: Ca
         A frame that cannot be processed: a bad calibration, images of different
         sizes or encodings, an unsupported encoding. The message names the problem.
     """
+    left_image, left_info, right_image, right_info = inputs
     geometry = StereoGeometry.from_calibrations(calibration_from_camera_info(left_info),
                                                 calibration_from_camera_info(right_info))
     for image in (left_image, right_image):
         require_intensity(image.encoding)  # before reading: the message lists input encodings
-    frame = processor.process(array_from_image(left_image), left_image.encoding,
-                              array_from_image(right_image), right_image.encoding, geometry,
-                              wanted, color=layout.has_color)
-    if geometry.depth_refusal is not None and {DEPTH, POINTS} & set(wanted) and refused:
-        refused(geometry.depth_refusal)
-    header = left_info.header
+    return processor.process(array_from_image(left_image), left_image.encoding,
+                             array_from_image(right_image), right_image.encoding, geometry,
+                             wanted, color=color)
+
+
+def frame_messages(frame: StereoFrame, header: Header, wanted: Collection[str],
+                   layout: CloudLayout, cloud_buffer: CloudBuffer | None = None,
+                   ) -> dict[str, object]:
+    """The ``wanted`` output messages of a processed frame, each with ``header``.
+
+    ``depth`` and ``points2`` only when the frame has depth; the cloud in
+    ``cloud_buffer`` when given (see :class:`CloudBuffer`).
+    """
     messages: dict[str, object] = {}
     if DISPARITY in wanted:
         messages[DISPARITY] = disparity_message(frame, header)
     if DEPTH in wanted and frame.depth is not None:
         messages[DEPTH] = image_message(frame.depth, "32FC1", header)
-    if POINTS in wanted and frame.points is not None:
-        messages[POINTS] = cloud_message(frame.points, header, layout, frame.rgb)
+    if POINTS in wanted and frame.depth is not None:
+        messages[POINTS] = cloud_message(frame, header, layout, cloud_buffer)
     if CONFIDENCE in wanted and frame.confidence is not None:
         messages[CONFIDENCE] = image_message(frame.confidence, "32FC1", header)
     return messages
