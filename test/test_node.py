@@ -33,6 +33,8 @@ from helpers import (
     publish_until,
     send,
     set_parameters,
+    statuses,
+    value_of,
 )
 
 pytestmark = pytest.mark.ros  # a node process and a client over DDS in every test
@@ -307,6 +309,31 @@ def test_lazy_without_subscribers(start_node, client, scene):
     assert publish_until(listener, lambda i: publish_frame(stream, scene, (3000 + i) * SECOND),
                          lambda: listener.received.count("disparity") > 0, 30)
     assert node.output().count(waiting) == 1
+
+
+def test_a_burst_keeps_its_order_and_skips_the_oldest_waiting_sets(start_node, client,
+                                                                  namespace, scene):
+    # SGBM over 256 px is slower than frames published back to back: the node falls behind.
+    node = start_node({"stereo_algorithm": 1, "disparity_range": 256,
+                       "diagnostics_period_seconds": 0.5})
+    stream = client(["disparity"])
+    seen = statuses(stream, namespace)
+    connect(stream, scene)
+    stamps = [(100 + i) * SECOND for i in range(12)]
+    for stamp in stamps:
+        publish_frame(stream, scene, stamp)
+    # the newest set is never displaced: it comes out
+    assert stream.spin_until(lambda: stamps[-1] in stream.received.messages.get("disparity", {}),
+                             30), \
+        node.output()
+    stream.spin_until(lambda: False, 1.5)  # the diagnostics period that saw the burst
+    arrived = stream.received.arrival["disparity"]
+    in_arrival_order = [stamp for _, stamp in sorted((arrived[s], s) for s in stamps
+                                                     if s in arrived)]
+    assert in_arrival_order == sorted(in_arrival_order)
+    skipped = sum(int(value_of(s, "frames skipped: processing behind the inputs")) for s in seen)
+    assert skipped > 0 and len(in_arrival_order) + skipped <= len(stamps), \
+        (in_arrival_order, skipped)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

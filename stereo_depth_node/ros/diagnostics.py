@@ -30,6 +30,7 @@ class PeriodCounts:
     outputs: Counter[str] = field(default_factory=Counter)
     sets: int = 0
     processed: int = 0
+    behind: int = 0  # synchronized sets replaced by a newer one before matching began
     dropped: Counter[str] = field(default_factory=Counter)
     depth_refused: Counter[str] = field(default_factory=Counter)
     callback_failures: int = 0
@@ -75,6 +76,7 @@ class NodeHealth:
         values += [("frames processed", str(counts.processed)),
                    ("frames dropped", str(sum(counts.dropped.values()))),
                    ("frames dropped since start", str(self.dropped_total)),
+                   ("frames skipped: processing behind the inputs", str(counts.behind)),
                    ("callback failures", str(counts.callback_failures)),
                    ("messages dropped by the synchronizer", str(counts.sync_dropped))]
         values += [(f"dropped: {reason[:REASON_LENGTH]}", str(n))

@@ -19,6 +19,7 @@ import threading
 import time
 import traceback
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import rclpy
@@ -43,14 +44,15 @@ from rclpy.signals import SignalHandlerOptions
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
+from stereo_depth_node.core.handoff import Handoff
 from stereo_depth_node.core.parameters import (
     PARAMETERS,
     MatcherParams,
     NodeSettings,
     ParameterSpec,
 )
-from stereo_depth_node.core.point_cloud import cloud_layout
-from stereo_depth_node.core.processor import StereoProcessor
+from stereo_depth_node.core.point_cloud import CloudLayout, cloud_layout
+from stereo_depth_node.core.processor import DEPTH, POINTS, StereoFrame, StereoProcessor
 from stereo_depth_node.core.synchronizer import (
     ApproximateTimeSynchronizer,
     ExactTimeSynchronizer,
@@ -62,12 +64,16 @@ from stereo_depth_node.ros.messages import (
     INPUT_TOPICS,
     INPUT_TYPES,
     OUTPUT_TYPES,
-    output_messages,
+    CloudBuffer,
+    InputSet,
+    frame_messages,
+    process_inputs,
     stamp_ns,
 )
 
 LOG_THROTTLE_SECONDS = 5.0
 MAX_REMEMBERED_REASONS = 256  # kinds of reasons whose last log time is kept
+WAITING_SETS = 2  # synchronized sets that may wait for the matching thread
 
 _VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|[-+]?\d+(?:\.\d*)?(?:e[-+]?\d+)?(?:x\d+)?")
 
@@ -131,6 +137,16 @@ class StereoDepthNode(Node):
         self._sync_dropped_reported = 0
         self.create_timer(self._settings.diagnostics_period_seconds, self._publish_diagnostics)
         self.create_timer(1.0, self._check_synchronization)
+        # Matching frame N + 1 (OpenCV releases the GIL) overlaps publishing frame N. Two
+        # sets may wait for the matcher (a burst, such as two sets formed in one spin); when
+        # a third forms, the oldest is skipped.
+        self._to_match: Handoff[FrameJob] = Handoff(capacity=WAITING_SETS)
+        self._to_publish: Handoff[FrameJob] = Handoff()
+        self._cloud_buffer = CloudBuffer()
+        self._threads = [threading.Thread(target=target, name=name) for target, name in
+                         ((self._match_frames, "matching"), (self._publish_frames, "publishing"))]
+        for thread in self._threads:
+            thread.start()
         self.get_logger().info(
             f"subscribed to {', '.join(self.resolve_topic_name(t) for t in INPUT_TOPICS)}; "
             f"{'approximate' if self._settings.approximate_sync else 'exact'} sync")
@@ -186,7 +202,7 @@ class StereoDepthNode(Node):
             stamps = [stamp_ns(m.header) for m in matched]
             self._health.period.sets += 1
             self._health.period.skew_seconds.append((max(stamps) - min(stamps)) / 1e9)
-            self._process(*matched)
+            self._process((matched[0], matched[1], matched[2], matched[3]))
 
     def _seconds_without_sets(self) -> float | None:
         """How long inputs have arrived without forming a set; None while sets form."""
@@ -261,8 +277,8 @@ class StereoDepthNode(Node):
                                 f"so far): {reason}")
 
     # ---------------------------------------------------------------- processing
-    def _process(self, left_image: Image, left_info: CameraInfo, right_image: Image,
-                 right_info: CameraInfo) -> None:
+    def _process(self, inputs: InputSet) -> None:
+        """Hand a synchronized set to the matching thread (executor thread)."""
         wanted = [name for name, pub in self._outputs.items() if pub.get_subscription_count() > 0]
         if not wanted:
             if not self._waiting_logged:
@@ -272,28 +288,70 @@ class StereoDepthNode(Node):
             return
         self._waiting_logged = False
         layout = cloud_layout(self._settings.use_color, self._settings.avoid_point_cloud_padding)
-        stamp = stamp_ns(left_info.header)
-        self._health.hardware_id = left_info.header.frame_id
-        started = time.monotonic()
-        try:
-            messages = output_messages(
-                self._processor, left_image, left_info, right_image, right_info, wanted, layout,
-                refused=lambda reason: self._report_depth_refused(stamp, reason))
-        except ValueError as error:
-            self._report_dropped_frame(stamp, str(error))
-            return
-        except Exception as error:  # a defect must not take the node down with it
-            self._health.dropped(f"unexpected {type(error).__name__}: {error}")
-            self.report_callback_failure()
-            return
+        job = FrameJob(inputs, wanted, layout, stamp_ns(inputs[1].header), time.monotonic())
+        if self._to_match.put(job) is not None:
+            self._health.period.behind += 1
+
+    def _match_frames(self) -> None:
+        """Matching thread: frames in, processed frames out, in order."""
+        while (job := self._to_match.take()) is not None:
+            self._health.hardware_id = job.inputs[1].header.frame_id
+            try:
+                job.frame = process_inputs(self._processor, job.inputs, job.wanted,
+                                           job.layout.has_color)
+            except ValueError as error:
+                self._report_dropped_frame(job.stamp, str(error))
+                continue
+            except Exception as error:  # a defect must not take the node down with it
+                self._health.dropped(f"unexpected {type(error).__name__}: {error}")
+                self.report_callback_failure()
+                continue
+            if not self._to_publish.put_when_free(job):
+                return
+
+    def _publish_frames(self) -> None:
+        """Publishing thread: build each wanted message once and publish it."""
+        while (job := self._to_publish.take()) is not None:
+            try:
+                self._publish(job)
+            except Exception as error:  # a defect must not take the node down with it
+                self._health.dropped(f"unexpected {type(error).__name__}: {error}")
+                self.report_callback_failure()
+
+    def _publish(self, job: FrameJob) -> None:
+        assert job.frame is not None
+        refusal = job.frame.geometry.depth_refusal
+        if refusal is not None and {DEPTH, POINTS} & set(job.wanted):
+            self._report_depth_refused(job.stamp, refusal)
+        messages = frame_messages(job.frame, job.inputs[1].header, job.wanted, job.layout,
+                                  self._cloud_buffer)
         for name, message in messages.items():
             self._outputs[name].publish(message)
             self._health.period.outputs[name] += 1
         period = self._health.period
         period.processed += 1
-        period.processing_seconds.append(time.monotonic() - started)
-        period.latency_seconds.append(
-            (self.get_clock().now().nanoseconds - stamp) / 1e9)
+        period.processing_seconds.append(time.monotonic() - job.started)
+        period.latency_seconds.append((self.get_clock().now().nanoseconds - job.stamp) / 1e9)
+
+    def destroy_node(self) -> None:
+        """Stop the processing threads, then destroy the node."""
+        for handoff in (self._to_match, self._to_publish):
+            handoff.close()
+        for thread in self._threads:
+            thread.join()
+        super().destroy_node()
+
+
+@dataclass
+class FrameJob:
+    """One synchronized set on its way through the processing threads."""
+
+    inputs: InputSet
+    wanted: list[str]
+    layout: CloudLayout  # chosen when the set formed: a live use_color change waits a frame
+    stamp: int
+    started: float  # time.monotonic() when the set formed
+    frame: StereoFrame | None = None
 
 
 def main(args: list[str] | None = None) -> int:
