@@ -46,7 +46,10 @@ lint: $(INSTALLED)
 	$(PY) -m mypy
 
 bench: $(INSTALLED)
+	$(PY) benchmarks/stage_costs.py
 	$(PY) benchmarks/node_throughput.py
+	$(PY) benchmarks/soak.py
+	$(PY) benchmarks/soak.py --minutes 1 --size 1280x720 --params-file fast.yaml
 
 clean:
 	rm -rf $(VENV) $(VENV_JAZZY) demo_output

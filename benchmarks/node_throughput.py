@@ -437,6 +437,8 @@ def target_lines(runs: list[NodeResult], matchers: dict[tuple[int, int, str], Ma
     """PASS/FAIL of the targets at 640x480 BM."""
     width, height = TARGET_SIZE
     name = ALGORITHMS[TARGET_ALGORITHM]
+    if (width, height, name) not in matchers:
+        return [f"- {width}x{height} {name} was not run"]
     matcher = matchers[(width, height, name)]
     latency_limit = LATENCY_MATCHER_FACTOR * matcher.mean_ms + LATENCY_ALLOWANCE_MS
     lines = []
@@ -465,6 +467,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short smoke run")
     parser.add_argument("--out", type=Path, default=None, help="write raw results as JSON")
+    parser.add_argument("--sizes", nargs="+", default=[f"{w}x{h}" for w, h in SIZES],
+                        choices=[f"{w}x{h}" for w, h in SIZES], help="image sizes to run")
+    parser.add_argument("--algorithms", nargs="+", default=list(ALGORITHMS.values()),
+                        choices=list(ALGORITHMS.values()), help="matchers to run")
     parser.add_argument("--domain-id", type=domain_id_argument, default=60 + os.getpid() % 20,
                         help="ROS_DOMAIN_ID of this run (traffic stays on 127.0.0.1)")
     return parser.parse_args(argv)
@@ -480,8 +486,12 @@ def main(argv: list[str] | None = None) -> int:
     matchers: dict[tuple[int, int, str], MatcherResult] = {}
     runs = []
     for width, height in SIZES:
+        if f"{width}x{height}" not in args.sizes:
+            continue
         scene = make_scene(width, height)
         for algorithm, name in ALGORITHMS.items():
+            if name not in args.algorithms:
+                continue
             # Measured just before the node runs it is the reference of, in the same conditions.
             matcher = measure_matcher(scene, algorithm, settings.matcher_repeats)
             matchers[(width, height, name)] = matcher
