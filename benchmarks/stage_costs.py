@@ -72,7 +72,6 @@ def measure(size: tuple[int, int], params_file: str, publishers: dict, repeats: 
     """Every stage's median ms for one size and preset."""
     from stereo_depth_node.core.matching import DenseMatcher
     from stereo_depth_node.core.parameters import MatcherParams, NodeSettings
-    from stereo_depth_node.core.point_cloud import cloud_layout
     from stereo_depth_node.core.processor import StereoProcessor
     from stereo_depth_node.offline.param_file import load_parameters
     from stereo_depth_node.ros.config_files import config_file
@@ -88,18 +87,19 @@ def measure(size: tuple[int, int], params_file: str, publishers: dict, repeats: 
 
     values = load_parameters(config_file(params_file))
     params, settings = MatcherParams.from_mapping(values), NodeSettings.from_mapping(values)
-    layout = cloud_layout(settings.use_color, settings.avoid_point_cloud_padding)
+    layout = settings.cloud_layout
     scene = make_scene(*size)
     inputs = tuple(stereo_input_messages(scene, 1_000_000_000))
     header = inputs[1].header
     processor, buffer = StereoProcessor(params), CloudBuffer()
     matcher = DenseMatcher(params)
     frame = process_inputs(processor, inputs, OUTPUTS, layout.has_color)
-    messages = frame_messages(frame, header, OUTPUTS, layout, buffer)
+    messages = frame_messages(frame, header, OUTPUTS, settings, buffer)
 
     def whole_frame() -> None:
         processed = process_inputs(processor, inputs, OUTPUTS, layout.has_color)
-        for name, message in frame_messages(processed, header, OUTPUTS, layout, buffer).items():
+        for name, message in frame_messages(processed, header, OUTPUTS, settings,
+                                            buffer).items():
             publishers[name].publish(message)
 
     costs = {

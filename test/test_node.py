@@ -190,6 +190,26 @@ def test_live_parameter_change_changes_the_output(start_node, client, namespace,
     assert np.median(box) == pytest.approx(20.0, abs=1 / 16)
 
 
+def test_navigation_outputs_switch_live(start_node, client, namespace, scene):
+    start_node()
+    stream = client()
+    connect(stream, scene)
+    assert set_parameters(stream, namespace, depth_in_millimetres=True, max_depth=3.0,
+                          point_cloud_decimation=4, point_cloud_valid_only=True)[0].successful
+    assert send(stream, scene, 12 * SECOND)
+    depth = stream.received.messages["depth"][12 * SECOND]
+    millimetres = array_from_image(depth)
+    assert depth.encoding == "16UC1"
+    assert np.median(millimetres[IN_BOX]) == pytest.approx(2000, abs=8)  # the box: 2 m
+    assert (millimetres[IN_BACKGROUND] == 0).all()  # 4 m, beyond max_depth
+    cloud = stream.received.messages["points2"][12 * SECOND]
+    z = cloud_array(cloud)["z"]
+    assert cloud.is_dense and cloud.height == 1 and 0 < cloud.width <= 60 * 80
+    assert np.isfinite(z).all() and z.max() <= 3.0
+    disparity = disparity_from_message(stream.received.messages["disparity"][12 * SECOND])
+    assert np.nanmedian(disparity[IN_BACKGROUND]) == pytest.approx(10.0, abs=1 / 16)  # kept
+
+
 def test_invalid_parameter_change_is_refused_and_old_value_kept(start_node, client, namespace,
                                                                 scene):
     start_node()

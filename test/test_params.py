@@ -138,6 +138,8 @@ def test_specs_describe_their_ranges():
 # stereo_image_proc's synchronization and point cloud defaults, and our read-only QoS switch.
 NODE_DEFAULTS = {"approximate_sync": False, "approximate_sync_tolerance_seconds": 0.0,
                  "queue_size": 5, "use_color": True, "avoid_point_cloud_padding": False,
+                 "depth_in_millimetres": False, "min_depth": 0.0, "max_depth": 0.0,
+                 "point_cloud_decimation": 1, "point_cloud_valid_only": False,
                  "use_system_default_qos": False, "no_sync_warning_seconds": 3.0,
                  "diagnostics_period_seconds": 1.0}
 
@@ -162,6 +164,13 @@ def test_node_settings_are_checked_as_strictly_as_matcher_parameters(name, value
         NodeSettings(**{name: value})
     assert f"'{name}'" in str(error.value) and repr(value) in str(error.value)
     assert allowed in str(error.value)
+
+
+def test_a_depth_range_must_not_be_empty():
+    assert NodeSettings(min_depth=0.5, max_depth=0.0).max_depth == 0.0  # 0: no far limit
+    with pytest.raises(ValueError, match="'max_depth' = 0.5 must be greater than "
+                                         "'min_depth' = 0.5"):
+        NodeSettings(min_depth=0.5, max_depth=0.5)
 
 
 def test_parse_parameters_splits_names_and_suggests_close_ones():

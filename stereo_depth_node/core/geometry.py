@@ -246,20 +246,43 @@ class StereoGeometry:
         return points
 
     def back_project(self, depth: np.ndarray, x: np.ndarray, y: np.ndarray,
-                     z: np.ndarray) -> None:
-        """Write the points of a depth image into three ``(H, W)`` float32 arrays.
+                     z: np.ndarray, step: int = 1) -> None:
+        """Write the points of every ``step``-th row and column of a depth image.
 
-        The arrays may be strided views, such as the fields of a point cloud's
-        records, so the points are written once, where they are kept.
-        See :meth:`points_from_depth` for the formulas and units.
+        ``x``, ``y`` and ``z`` are float32 arrays of the shape of
+        ``depth[::step, ::step]``; they may be strided views, such as the fields
+        of a point cloud's records, so the points are written once, where they
+        are kept. See :meth:`points_from_depth` for the formulas and units.
         """
         self.require_depth()
         height, width = depth.shape
-        columns = (np.arange(width, dtype=np.float32) - np.float32(self.cx)) / np.float32(self.fx)
-        rows = (np.arange(height, dtype=np.float32) - np.float32(self.cy)) / np.float32(self.fy)
-        np.multiply(depth, columns[None, :], out=x)
-        np.multiply(depth, rows[:, None], out=y)
-        np.copyto(z, depth)
+        columns = (np.arange(0, width, step, dtype=np.float32) - np.float32(self.cx)) \
+            / np.float32(self.fx)
+        rows = (np.arange(0, height, step, dtype=np.float32) - np.float32(self.cy)) \
+            / np.float32(self.fy)
+        kept = depth[::step, ::step]
+        np.multiply(kept, columns[None, :], out=x)
+        np.multiply(kept, rows[:, None], out=y)
+        np.copyto(z, kept)
+
+
+def depth_in_millimetres(depth: np.ndarray) -> np.ndarray:
+    """REP 118's 16-bit depth: millimetres, 0 where unknown.
+
+    Parameters
+    ----------
+    depth : numpy.ndarray
+        Shape ``(H, W)``, float32, metres; NaN where unknown.
+
+    Returns
+    -------
+    numpy.ndarray
+        Same shape, uint16: ``round(1000 Z)``; 0 where ``Z`` is unknown or its
+        millimetres do not fit (beyond 65.535 m).
+    """
+    millimetres = np.rint(depth * np.float32(1000.0))
+    fits = (millimetres >= 1) & (millimetres <= np.iinfo(np.uint16).max)  # False for NaN
+    return np.where(fits, millimetres, 0).astype(np.uint16)
 
 
 def rectified_calibrations(width: int, height: int, focal_px: float, cx_left: float, cy: float,

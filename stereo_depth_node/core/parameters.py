@@ -22,6 +22,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
+from stereo_depth_node.core.point_cloud import CloudLayout, cloud_layout
+
 ALGORITHM_BM = 0
 ALGORITHM_SGBM = 1
 
@@ -297,6 +299,23 @@ class NodeSettings(ParameterSet):
     avoid_point_cloud_padding: bool = parameter(
         False, description="Pack points2 without padding (point_step 16 with colour, 12 "
                            "without).")
+    depth_in_millimetres: bool = parameter(
+        False, description="Publish depth as 16UC1 millimetres (REP 118; 0 = unknown, and "
+                           "beyond 65.535 m) instead of 32FC1 metres.")
+    min_depth: float = parameter(
+        0.0, 0.0, 1000.0,
+        description="Depth and points2 leave out pixels nearer than this, metres (0 = no "
+                    "limit); the disparity keeps them.")
+    max_depth: float = parameter(
+        0.0, 0.0, 1000.0,
+        description="Depth and points2 leave out pixels farther than this, metres (0 = no "
+                    "limit); the disparity keeps them.")
+    point_cloud_decimation: int = parameter(
+        1, 1, 16, 1,
+        description="points2 keeps every n-th row and column (still organized, same fields).")
+    point_cloud_valid_only: bool = parameter(
+        False, description="points2 as an unorganized cloud (height 1) of the valid points "
+                           "only, is_dense true, instead of an organized one with NaN points.")
     use_system_default_qos: bool = parameter(
         False, read_only=True,
         description="Subscribe with the middleware's default QoS instead of sensor data QoS "
@@ -308,6 +327,18 @@ class NodeSettings(ParameterSet):
     diagnostics_period_seconds: float = parameter(
         1.0, 0.1, 60.0, read_only=True,
         description="Period of the /diagnostics status, seconds; read at start-up.")
+
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if 0 < self.max_depth <= self.min_depth:
+            raise ValueError(f"parameter 'max_depth' = {self.max_depth} must be greater than "
+                             f"'min_depth' = {self.min_depth} (or 0 for no limit)")
+
+    @property
+    def cloud_layout(self) -> CloudLayout:
+        """The byte layout of points2's points (``use_color``, ``avoid_point_cloud_padding``)."""
+        return cloud_layout(self.use_color, self.avoid_point_cloud_padding)
 
 
 MATCHER_PARAMETERS = MatcherParams.specs()

@@ -99,6 +99,23 @@ def cloud_view(data: bytes | bytearray | array.array[int], layout: CloudLayout, 
     return np.frombuffer(data, dtype=layout.dtype()).reshape(height, width)
 
 
+def valid_points(cloud: np.ndarray) -> np.ndarray:
+    """The records of an organized cloud whose point is known (finite ``z``), row by row.
+
+    Parameters
+    ----------
+    cloud : numpy.ndarray
+        Structured, shape ``(H, W)`` (see :func:`cloud_view`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Structured, shape ``(N,)``, a new contiguous array of the same dtype.
+    """
+    valid: np.ndarray = cloud[np.isfinite(cloud["z"])]
+    return valid
+
+
 def unpack_rgb(rgb: np.ndarray) -> np.ndarray:
     """Inverse of :func:`pack_rgb`: float32 ``(...)`` → uint8 ``(..., 3)`` R, G, B."""
     bits = np.ascontiguousarray(rgb, dtype=np.float32).view(np.uint32)

@@ -8,6 +8,7 @@ through :class:`StereoProcessor`, so they produce identical results.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -83,30 +84,52 @@ class StereoFrame:
         """
         return self.geometry.points_from_depth(self._require_depth())
 
-    def write_cloud(self, cloud: np.ndarray) -> None:
+    def write_cloud(self, cloud: np.ndarray, step: int = 1) -> None:
         """Write the points, and the colours if ``cloud`` has an ``rgb`` field, into ``cloud``.
 
         Parameters
         ----------
         cloud : numpy.ndarray
-            Structured, shape ``(H, W)``, float32 fields ``x``, ``y``, ``z`` and
+            Structured, shape ``(H', W')`` of every ``step``-th row and column
+            (``(H, W)`` for step 1), float32 fields ``x``, ``y``, ``z`` and
             maybe ``rgb`` (a writable :func:`point_cloud.cloud_view`). Each point
             is written once, in place; other bytes (padding) are left as they are.
+        step : int
+            Keep every ``step``-th row and column, from the first.
 
         Raises
         ------
         ValueError
-            The frame has no depth, or ``cloud`` wants colours the frame lacks.
+            The frame has no depth, ``cloud`` has another shape, or it wants
+            colours the frame lacks.
         """
         depth = self._require_depth()
-        if cloud.shape != depth.shape:
-            raise ValueError(f"cloud of shape {cloud.shape} for a frame of {depth.shape}")
-        self.geometry.back_project(depth, cloud["x"], cloud["y"], cloud["z"])
+        kept = depth[::step, ::step]
+        if cloud.shape != kept.shape:
+            raise ValueError(f"cloud of shape {cloud.shape} for a frame of {depth.shape} "
+                             f"at step {step}: expected {kept.shape}")
+        self.geometry.back_project(depth, cloud["x"], cloud["y"], cloud["z"], step)
         if "rgb" in (cloud.dtype.names or ()):
             if self.rgb is None:
                 raise ValueError("a colour cloud layout needs the frame's colours "
                                  "(process with color=True)")
-            pack_rgb(self.rgb, out=cloud["rgb"])
+            pack_rgb(self.rgb[::step, ::step], out=cloud["rgb"])
+
+    def within_depth(self, nearest: float, farthest: float) -> StereoFrame:
+        """The frame with depth nearer than ``nearest`` or farther than ``farthest`` unknown.
+
+        Metres; 0 means no limit. The disparity and confidence are kept; the
+        depth (and so the points) becomes NaN outside the range. The frame
+        itself is returned when there is no limit or no depth.
+        """
+        if self.depth is None or (nearest <= 0 and farthest <= 0):
+            return self
+        outside = self.depth < np.float32(nearest) if nearest > 0 else \
+            np.zeros(self.depth.shape, bool)
+        if farthest > 0:
+            outside |= self.depth > np.float32(farthest)
+        return dataclasses.replace(self, depth=np.where(outside, np.float32(np.nan),
+                                                        self.depth))
 
     def _require_depth(self) -> np.ndarray:
         if self.depth is None:

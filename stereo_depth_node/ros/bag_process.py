@@ -18,7 +18,6 @@ from typing import cast
 from rclpy.serialization import deserialize_message, serialize_message
 
 from stereo_depth_node.core.parameters import MatcherParams, NodeSettings
-from stereo_depth_node.core.point_cloud import cloud_layout
 from stereo_depth_node.core.processor import StereoProcessor
 from stereo_depth_node.core.synchronizer import make_synchronizer
 from stereo_depth_node.ros.bag_io import BagError, BagReader, BagWriter, check_topic_name
@@ -113,7 +112,6 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     _check_topics(options)
     summary = ProcessSummary()
     processor = StereoProcessor(options.params)
-    layout = cloud_layout(options.settings.use_color, options.settings.avoid_point_cloud_padding)
     with BagReader(in_path) as reader:
         _check_input_types(reader, options.input_topics)
         with BagWriter(out_path, options.storage) as writer:
@@ -126,7 +124,8 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
             for frame, timestamp in _synchronized_frames(reader, options, summary, on_input):
                 summary.frames_paired += 1
                 try:
-                    messages = output_messages(processor, *frame, options.outputs, layout,
+                    messages = output_messages(processor, *frame, options.outputs,
+                                               options.settings,
                                                refused=summary.count_without_depth)
                 except ValueError as error:
                     summary.dropped[str(error)] += 1

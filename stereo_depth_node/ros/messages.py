@@ -19,17 +19,23 @@ from sensor_msgs.msg import CameraInfo, Image, PointCloud2, PointField
 from std_msgs.msg import Header
 from stereo_msgs.msg import DisparityImage
 
-from stereo_depth_node.core.geometry import CameraCalibration, StereoGeometry
+from stereo_depth_node.core.geometry import (
+    CameraCalibration,
+    StereoGeometry,
+    depth_in_millimetres,
+)
 from stereo_depth_node.core.image_encoding import (
     array_to_image_fields,
     image_to_array,
     require_intensity,
 )
+from stereo_depth_node.core.parameters import NodeSettings
 from stereo_depth_node.core.point_cloud import (
     FLOAT32,
     CloudLayout,
     cloud_view,
     unpack_rgb,
+    valid_points,
 )
 from stereo_depth_node.core.processor import (
     CONFIDENCE,
@@ -140,22 +146,29 @@ class CloudBuffer:
 
 
 def cloud_message(frame: StereoFrame, header: Header, layout: CloudLayout,
-                  buffer: CloudBuffer | None = None) -> PointCloud2:
-    """The frame's organized ``PointCloud2`` (``H`` rows of ``W`` points, NaN where invalid).
+                  buffer: CloudBuffer | None = None, step: int = 1,
+                  valid_only: bool = False) -> PointCloud2:
+    """The frame's ``PointCloud2``: organized (rows of points, NaN where invalid) by default.
 
     The points are written once, straight into the message's data: into
     ``buffer``'s bytes when given (see :class:`CloudBuffer`), else into new ones.
+    ``step`` keeps every ``step``-th row and column; ``valid_only`` turns the
+    cloud into one row of its valid points (``is_dense`` true), in row order.
     """
-    height, width = frame.geometry.height, frame.geometry.width
+    height, width = -(-frame.geometry.height // step), -(-frame.geometry.width // step)
     data = (buffer or CloudBuffer()).get(layout, height, width)
-    frame.write_cloud(cloud_view(data, layout, height, width))
+    frame.write_cloud(cloud_view(data, layout, height, width), step)
+    if valid_only:
+        valid = valid_points(cloud_view(data, layout, height, width))
+        data = array.array("B", valid.tobytes())
+        height, width = 1, len(valid)
     # With check_fields the data setter keeps this array.array; without, it copies it.
     message = PointCloud2(
         check_fields=True, header=header, height=height, width=width,
         fields=[PointField(name=name, offset=offset, datatype=FLOAT32, count=1)
                 for name, offset in layout.fields],
         is_bigendian=False, point_step=layout.point_step,
-        row_step=layout.point_step * width, is_dense=False)
+        row_step=layout.point_step * width, is_dense=valid_only)
     message.data = data
     return message
 
@@ -196,7 +209,7 @@ def disparity_from_message(message: DisparityImage) -> np.ndarray:
 
 def output_messages(processor: StereoProcessor, left_image: Image, left_info: CameraInfo,
                     right_image: Image, right_info: CameraInfo, wanted: Collection[str],
-                    layout: CloudLayout,
+                    settings: NodeSettings,
                     refused: Callable[[str], None] | None = None) -> dict[str, object]:
     """Compute the ``wanted`` outputs (names from :data:`OUTPUT_TYPES`) of one stereo frame.
 
@@ -211,11 +224,11 @@ def output_messages(processor: StereoProcessor, left_image: Image, left_info: Ca
         As :func:`process_inputs`.
     """
     frame = process_inputs(processor, (left_image, left_info, right_image, right_info), wanted,
-                           layout.has_color)
+                           settings.use_color)
     refusal = frame.geometry.depth_refusal
     if refusal is not None and {DEPTH, POINTS} & set(wanted) and refused:
         refused(refusal)
-    return frame_messages(frame, left_info.header, wanted, layout)
+    return frame_messages(frame, left_info.header, wanted, settings)
 
 
 def process_inputs(processor: StereoProcessor, inputs: InputSet, wanted: Collection[str],
@@ -242,20 +255,26 @@ def process_inputs(processor: StereoProcessor, inputs: InputSet, wanted: Collect
 
 
 def frame_messages(frame: StereoFrame, header: Header, wanted: Collection[str],
-                   layout: CloudLayout, cloud_buffer: CloudBuffer | None = None,
+                   settings: NodeSettings, cloud_buffer: CloudBuffer | None = None,
                    ) -> dict[str, object]:
     """The ``wanted`` output messages of a processed frame, each with ``header``.
 
-    ``depth`` and ``points2`` only when the frame has depth; the cloud in
-    ``cloud_buffer`` when given (see :class:`CloudBuffer`).
+    Shaped by ``settings``: the depth range (``min_depth``, ``max_depth``),
+    depth's encoding, the cloud's layout, decimation and density. ``depth`` and
+    ``points2`` only when the frame has depth; the cloud in ``cloud_buffer``
+    when given (see :class:`CloudBuffer`).
     """
     messages: dict[str, object] = {}
     if DISPARITY in wanted:
         messages[DISPARITY] = disparity_message(frame, header)
+    frame = frame.within_depth(settings.min_depth, settings.max_depth)
     if DEPTH in wanted and frame.depth is not None:
-        messages[DEPTH] = image_message(frame.depth, "32FC1", header)
+        messages[DEPTH] = image_message(depth_in_millimetres(frame.depth), "16UC1", header) \
+            if settings.depth_in_millimetres else image_message(frame.depth, "32FC1", header)
     if POINTS in wanted and frame.depth is not None:
-        messages[POINTS] = cloud_message(frame, header, layout, cloud_buffer)
+        messages[POINTS] = cloud_message(frame, header, settings.cloud_layout, cloud_buffer,
+                                         settings.point_cloud_decimation,
+                                         settings.point_cloud_valid_only)
     if CONFIDENCE in wanted and frame.confidence is not None:
         messages[CONFIDENCE] = image_message(frame.confidence, "32FC1", header)
     return messages

@@ -51,7 +51,6 @@ from stereo_depth_node.core.parameters import (
     NodeSettings,
     ParameterSpec,
 )
-from stereo_depth_node.core.point_cloud import CloudLayout, cloud_layout
 from stereo_depth_node.core.processor import DEPTH, POINTS, StereoFrame, StereoProcessor
 from stereo_depth_node.core.synchronizer import (
     ApproximateTimeSynchronizer,
@@ -287,8 +286,8 @@ class StereoDepthNode(Node):
                 self._waiting_logged = True
             return
         self._waiting_logged = False
-        layout = cloud_layout(self._settings.use_color, self._settings.avoid_point_cloud_padding)
-        job = FrameJob(inputs, wanted, layout, stamp_ns(inputs[1].header), time.monotonic())
+        job = FrameJob(inputs, wanted, self._settings, stamp_ns(inputs[1].header),
+                       time.monotonic())
         if self._to_match.put(job) is not None:
             self._health.period.behind += 1
 
@@ -298,7 +297,7 @@ class StereoDepthNode(Node):
             self._health.hardware_id = job.inputs[1].header.frame_id
             try:
                 job.frame = process_inputs(self._processor, job.inputs, job.wanted,
-                                           job.layout.has_color)
+                                           job.settings.use_color)
             except ValueError as error:
                 self._report_dropped_frame(job.stamp, str(error))
                 continue
@@ -323,7 +322,7 @@ class StereoDepthNode(Node):
         refusal = job.frame.geometry.depth_refusal
         if refusal is not None and {DEPTH, POINTS} & set(job.wanted):
             self._report_depth_refused(job.stamp, refusal)
-        messages = frame_messages(job.frame, job.inputs[1].header, job.wanted, job.layout,
+        messages = frame_messages(job.frame, job.inputs[1].header, job.wanted, job.settings,
                                   self._cloud_buffer)
         for name, message in messages.items():
             self._outputs[name].publish(message)
@@ -348,7 +347,7 @@ class FrameJob:
 
     inputs: InputSet
     wanted: list[str]
-    layout: CloudLayout  # chosen when the set formed: a live use_color change waits a frame
+    settings: NodeSettings  # in force when the set formed: a live change waits for the next
     stamp: int
     started: float  # time.monotonic() when the set formed
     frame: StereoFrame | None = None
