@@ -3,14 +3,16 @@
 """The node as a real process, driven over DDS (loopback only, own domain)."""
 
 import dataclasses
+import math
 import signal
 
 import numpy as np
 import pytest
 from rclpy.qos import ReliabilityPolicy
+from sensor_msgs.msg import CameraInfo
 
 from stereo_depth_node.core.matching import DenseMatcher
-from stereo_depth_node.core.parameters import MatcherParams
+from stereo_depth_node.core.parameters import MatcherParams, NodeSettings
 from stereo_depth_node.core.point_cloud import unpack_rgb
 from stereo_depth_node.core.processor import StereoProcessor
 from stereo_depth_node.ros.messages import (
@@ -19,6 +21,8 @@ from stereo_depth_node.ros.messages import (
     cloud_array,
     disparity_from_message,
     header_at,
+    image_message,
+    output_messages,
 )
 from stereo_depth_node.testing.frames import stereo_input_messages
 
@@ -272,6 +276,35 @@ def test_a_calibration_without_depth_still_gives_the_disparity(start_node, clien
     assert log.count("no depth and no points2 for the frame at 30.000000 s (disparity "
                      "published): right P[0,3] = 40.0 gives baseline T = -P[0,3]/fx = "
                      "-0.1 m; it must be positive") == 1
+
+
+def test_stereo_image_procs_loose_disparity_fixture_gets_a_disparity(start_node, client, scene):
+    # image_pipeline's test_disparity_node.py: bgr8 images, an all-zero K, and
+    # P = [1 0 1 0; 0 1 1 0; 0 0 1 0] for both cameras (so a zero baseline).
+    node = start_node()
+    stream = client()
+    connect(stream, scene)
+    header = header_at(40 * SECOND, "camera")
+    info = CameraInfo(header=header, width=320, height=240, k=[0.0] * 9,
+                      p=[1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0])
+    left, right = (np.repeat(image[:, :, None], 3, axis=2) for image in (scene.left, scene.right))
+    inputs = (image_message(left, "bgr8", header), info, image_message(right, "bgr8", header),
+              info)
+    for topic, message in zip(INPUT_TOPICS, inputs):
+        stream.publish_raw(topic, message)
+    assert stream.spin_until(
+        lambda: 40 * SECOND in stream.received.messages.get("disparity", {}), 10), node.output()
+    disparity = stream.received.messages["disparity"][40 * SECOND]
+    expected = output_messages(StereoProcessor(MatcherParams()), *inputs, ["disparity"],
+                               NodeSettings())["disparity"]
+    np.testing.assert_array_equal(array_from_image(disparity.image),
+                                  array_from_image(expected.image))
+    assert (disparity.f, disparity.t, math.copysign(1.0, disparity.t)) == (1.0, 0.0, 1.0)
+    assert stream.spin_until(lambda: "[WARN]" in node.output(), 5)
+    for output in ("depth", "points2"):
+        assert 40 * SECOND not in stream.received.messages.get(output, {})
+    assert "no depth and no points2 for the frame at 40.000000 s (disparity published): right " \
+        "P[0,3] = 0.0 gives baseline T = -P[0,3]/fx = 0.0 m; it must be positive" in node.output()
 
 
 def test_approximate_sync_pairs_skewed_stamps(start_node, client, scene):

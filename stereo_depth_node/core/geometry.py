@@ -55,6 +55,15 @@ class CameraCalibration:
             raise ValueError("projection matrix P contains NaN or infinity")
         object.__setattr__(self, "P", projection)
 
+    @property
+    def baseline(self) -> float:
+        """``T = -P[0,3] / P[0,0]``, metres: the rig's baseline, read from a right camera.
+
+        NaN where ``P[0,0]`` (fx) is 0; never -0.0.
+        """
+        fx = float(self.P[0, 0])
+        return -float(self.P[0, 3]) / fx + 0.0 if fx != 0 else float("nan")
+
 
 class CalibrationError(ValueError):
     """A calibration that gives no metric depth (a disparity can still be computed)."""
@@ -100,7 +109,7 @@ def depth_refusal(left: CameraCalibration, right: CameraCalibration) -> str | No
     if abs(right.P[1, 3]) > RECTIFIED_TOLERANCE * abs(right.P[0, 3]):
         return (f"right P[1,3] = {right.P[1, 3]}: the right camera is offset vertically; "
                 "rectified stereo needs a horizontal rig (right P[1,3] = 0)")
-    baseline = -float(right.P[0, 3]) / float(right.P[0, 0])
+    baseline = right.baseline
     if not baseline > 0:
         return (f"right P[0,3] = {right.P[0, 3]} gives baseline T = -P[0,3]/fx = {baseline} m; "
                 "it must be positive: the right camera's P[0,3] is -fx * baseline (negative)")
@@ -173,12 +182,9 @@ class StereoGeometry:
             if abs(cx) > MAX_PRINCIPAL_POINT_PX:  # the disparity is shifted by cx_l - cx_r
                 raise ValueError(f"{camera} P[0,2] (cx) = {cx:g} px is beyond what a float32 "
                                  f"disparity can hold (|cx| <= {MAX_PRINCIPAL_POINT_PX:g} px)")
-        fx_right = right.P[0, 0]
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            baseline = -right.P[0, 3] / fx_right if fx_right != 0 else float("nan")
         return cls(width=int(left.width), height=int(left.height), fx=float(left.P[0, 0]),
                    fy=float(left.P[1, 1]), cx=float(left.P[0, 2]), cy=float(left.P[1, 2]),
-                   cx_right=float(right.P[0, 2]), baseline=float(baseline),
+                   cx_right=float(right.P[0, 2]), baseline=right.baseline,
                    frame_id=left.frame_id, depth_refusal=depth_refusal(left, right))
 
     @property

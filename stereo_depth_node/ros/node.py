@@ -233,8 +233,8 @@ class StereoDepthNode(Node):
         self._diagnostics.publish(DiagnosticArray(header=Header(
             stamp=self.get_clock().now().to_msg()), status=[status]))
 
-    def _log_throttled(self, kind: str, reason: str, line: str) -> None:
-        """Log ``line`` as an error: a new kind of reason at once, a repeated one every few seconds.
+    def _log_throttled(self, kind: str, reason: str, line: str, warning: bool = False) -> None:
+        """Log ``line`` (an error, or a warning): a new kind of reason at once, a repeat every 5 s.
 
         Reasons that differ only in their values (sizes, encodings, numbers) are one kind,
         so a stream of ever-different bad inputs cannot flood the log.
@@ -246,7 +246,10 @@ class StereoDepthNode(Node):
         if len(self._last_logged) >= MAX_REMEMBERED_REASONS:
             self._last_logged.clear()
         self._last_logged[key] = now
-        self.get_logger().error(line)
+        if warning:  # rclpy refuses two severities from one call site
+            self.get_logger().warning(line)
+        else:
+            self.get_logger().error(line)
 
     def _report_dropped_frame(self, stamp: int, reason: str) -> None:
         self._health.dropped(reason)
@@ -256,7 +259,8 @@ class StereoDepthNode(Node):
     def _report_depth_refused(self, stamp: int, reason: str) -> None:
         self._health.period.depth_refused[reason] += 1
         self._log_throttled("no depth", reason, f"no depth and no points2 for the frame at "
-                            f"{stamp / 1e9:.6f} s (disparity published): {reason}")
+                            f"{stamp / 1e9:.6f} s (disparity published): {reason}",
+                            warning=True)
 
     def report_callback_failure(self) -> None:
         """Log the exception being handled: its traceback the first time, then a count."""
