@@ -31,6 +31,8 @@ setup(
     entry_points={
         "console_scripts": [
             "stereo_depth_node = stereo_depth_node.ros.node:main",
+            "disparity_node = stereo_depth_node.ros.node:disparity_node",
+            "point_cloud_node = stereo_depth_node.ros.node:point_cloud_node",
             "stereo-depth = stereo_depth_node.cli:main",
         ],
     },

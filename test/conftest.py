@@ -87,9 +87,9 @@ def start_node(ros_env, namespace):
     """Start the node in this test's namespace; stopped (SIGINT) after the test."""
     started = []
 
-    def start(parameters=None):
+    def start(parameters=None, role="stereo_depth_node"):
         node = NodeProcess(config_file("stereo_depth.yaml"), parameters, env=ros_env,
-                           ros_args=["-r", f"__ns:={namespace}"])
+                           ros_args=["-r", f"__ns:={namespace}"], role=role)
         started.append(node)
         return node
 

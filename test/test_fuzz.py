@@ -178,6 +178,6 @@ def test_malformed_inputs_and_parameter_requests_never_end_the_node(start_node, 
     assert get_parameter(stream, namespace, "queue_size").integer_value == 5
     assert node.stop(signal.SIGINT) == 0
     log = node.output()
-    assert "dropped frame at" in log and "no depth and no points2" in log
+    assert "dropped frame at" in log and "no depth for the frame" in log
     assert log.count("Traceback (most recent call last)") == 1  # the raw requests, once
     assert "RuntimeWarning" not in log and "unexpected" not in log

@@ -106,7 +106,7 @@ def test_calibrations_without_depth_keep_the_disparity_and_say_why(start_node, c
     assert 60 * SECOND not in stream.received.messages["depth"]
     assert 60 * SECOND not in stream.received.messages["points2"]
     log = node.output()
-    assert f"no depth and no points2 for the frame at 60.000000 s (disparity published): " \
+    assert f"no depth for the frame at 60.000000 s (no points2; disparity published): " \
            f"{reason}" in log
     assert "RuntimeWarning" not in log and "Traceback" not in log
 

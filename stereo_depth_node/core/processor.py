@@ -94,21 +94,24 @@ class StereoFrame:
             (``(H, W)`` for step 1), float32 fields ``x``, ``y``, ``z`` and
             maybe ``rgb`` (a writable :func:`point_cloud.cloud_view`). Each point
             is written once, in place; other bytes (padding) are left as they are.
+            Without depth every point is NaN.
         step : int
             Keep every ``step``-th row and column, from the first.
 
         Raises
         ------
         ValueError
-            The frame has no depth, ``cloud`` has another shape, or it wants
-            colours the frame lacks.
+            ``cloud`` has another shape, or it wants colours the frame lacks.
         """
-        depth = self._require_depth()
-        kept = depth[::step, ::step]
-        if cloud.shape != kept.shape:
-            raise ValueError(f"cloud of shape {cloud.shape} for a frame of {depth.shape} "
-                             f"at step {step}: expected {kept.shape}")
-        self.geometry.back_project(depth, cloud["x"], cloud["y"], cloud["z"], step)
+        kept = self.disparity[::step, ::step].shape
+        if cloud.shape != kept:
+            raise ValueError(f"cloud of shape {cloud.shape} for a frame of "
+                             f"{self.disparity.shape} at step {step}: expected {kept}")
+        if self.depth is None:  # every point unknown
+            for name in ("x", "y", "z"):
+                cloud[name] = np.float32(np.nan)
+        else:
+            self.geometry.back_project(self.depth, cloud["x"], cloud["y"], cloud["z"], step)
         if "rgb" in (cloud.dtype.names or ()):
             if self.rgb is None:
                 raise ValueError("a colour cloud layout needs the frame's colours "

@@ -11,6 +11,7 @@ publish identical messages.
 from __future__ import annotations
 
 import array
+import dataclasses
 from collections.abc import Callable, Collection
 
 import numpy as np
@@ -28,7 +29,9 @@ from stereo_depth_node.core.image_encoding import (
     array_to_image_fields,
     image_to_array,
     require_intensity,
+    to_rgb8,
 )
+from stereo_depth_node.core.matching import ValidWindow
 from stereo_depth_node.core.parameters import NodeSettings
 from stereo_depth_node.core.point_cloud import (
     FLOAT32,
@@ -54,6 +57,12 @@ OUTPUT_TYPES = {DISPARITY: DisparityImage, DEPTH: Image, POINTS: PointCloud2, CO
 
 
 InputSet = tuple[Image, CameraInfo, Image, CameraInfo]  # one synchronized set, in that order
+
+# point_cloud_node's inputs (stereo_image_proc's), in synchronizer order, and their types.
+CLOUD_INPUT_TOPICS = ("left/image_rect_color", "left/camera_info", "right/camera_info",
+                      "disparity")
+CLOUD_INPUT_TYPES = (Image, CameraInfo, CameraInfo, DisparityImage)
+CloudInputSet = tuple[Image, CameraInfo, CameraInfo, DisparityImage]
 
 
 def type_name(message_type: type) -> str:
@@ -207,6 +216,65 @@ def disparity_from_message(message: DisparityImage) -> np.ndarray:
     return disparity
 
 
+def frame_from_disparity(inputs: CloudInputSet, color: bool,
+                         warn: Callable[[str], None]) -> StereoFrame:
+    """A frame from a disparity computed elsewhere: ``point_cloud_node``'s inputs.
+
+    Read as ``stereo_image_proc`` reads it: the image as 32FC1, whatever its
+    encoding says (``warn`` is told), rows ``step`` bytes apart, extra data
+    ignored; pixels below ``min_disparity`` are unknown. Depth comes from the
+    two camera_infos; one without a size takes the disparity's. A calibration
+    that gives no depth gives a frame without depth (its geometry says why).
+    Colours, with ``color``, from the colour image, which must have the
+    disparity's size.
+
+    Raises
+    ------
+    ValueError
+        An unreadable disparity image (size, step, data shorter than step x
+        height), camera_infos of another size, or a colour image that cannot be
+        read or has another size.
+    """
+    colour_image, left_info, right_info, message = inputs
+    image = message.image
+    if image.encoding != "32FC1":
+        warn(f"disparity image encoding {image.encoding!r} is not 32FC1; read as 32FC1, "
+             "as stereo_image_proc does")
+    read = image_to_array(image.data, image.height, image.width, "32FC1", image.step,
+                          bool(image.is_bigendian))
+    disparity = np.where(read >= np.float32(message.min_disparity), read,
+                         np.float32(np.nan)).astype(np.float32)
+    height, width = disparity.shape
+    geometry = StereoGeometry.from_calibrations(
+        *(_sized(calibration_from_camera_info(info), width, height)
+          for info in (left_info, right_info)))
+    rgb = None
+    if color:
+        rgb = to_rgb8(array_from_image(colour_image), colour_image.encoding)
+        if rgb.shape[:2] != disparity.shape:
+            raise ValueError(f"colour image is {colour_image.width}x{colour_image.height} but "
+                             f"the disparity is {width}x{height}")
+    window = message.valid_window
+    offset = geometry.cx_offset
+    return StereoFrame(
+        disparity, geometry,
+        (round(message.min_disparity + offset), round(message.max_disparity + offset)),
+        float(message.delta_d),
+        ValidWindow(window.x_offset, window.y_offset, window.width, window.height),
+        depth=geometry.depth_from_disparity(disparity) if geometry.depth_refusal is None
+        else None, rgb=rgb)
+
+
+def _sized(calibration: CameraCalibration, width: int, height: int) -> CameraCalibration:
+    """``calibration`` with the disparity's size if it has none; ValueError if it has another."""
+    if (calibration.width, calibration.height) == (0, 0):
+        return dataclasses.replace(calibration, width=width, height=height)
+    if (calibration.width, calibration.height) != (width, height):
+        raise ValueError(f"camera_info is {calibration.width}x{calibration.height} but the "
+                         f"disparity is {width}x{height}")
+    return calibration
+
+
 def output_messages(processor: StereoProcessor, left_image: Image, left_info: CameraInfo,
                     right_image: Image, right_info: CameraInfo, wanted: Collection[str],
                     settings: NodeSettings,
@@ -256,13 +324,15 @@ def process_inputs(processor: StereoProcessor, inputs: InputSet, wanted: Collect
 
 def frame_messages(frame: StereoFrame, header: Header, wanted: Collection[str],
                    settings: NodeSettings, cloud_buffer: CloudBuffer | None = None,
-                   ) -> dict[str, object]:
+                   cloud_without_depth: bool = False) -> dict[str, object]:
     """The ``wanted`` output messages of a processed frame, each with ``header``.
 
     Shaped by ``settings``: the depth range (``min_depth``, ``max_depth``),
-    depth's encoding, the cloud's layout, decimation and density. ``depth`` and
-    ``points2`` only when the frame has depth; the cloud in ``cloud_buffer``
-    when given (see :class:`CloudBuffer`).
+    depth's encoding, the cloud's layout, decimation and density. ``depth``
+    only when the frame has depth, and ``points2`` too unless
+    ``cloud_without_depth`` (then a cloud of NaN points, as
+    ``stereo_image_proc``'s point cloud node sends); the cloud in
+    ``cloud_buffer`` when given (see :class:`CloudBuffer`).
     """
     messages: dict[str, object] = {}
     if DISPARITY in wanted:
@@ -271,7 +341,7 @@ def frame_messages(frame: StereoFrame, header: Header, wanted: Collection[str],
     if DEPTH in wanted and frame.depth is not None:
         messages[DEPTH] = image_message(depth_in_millimetres(frame.depth), "16UC1", header) \
             if settings.depth_in_millimetres else image_message(frame.depth, "32FC1", header)
-    if POINTS in wanted and frame.depth is not None:
+    if POINTS in wanted and (frame.depth is not None or cloud_without_depth):
         messages[POINTS] = cloud_message(frame, header, settings.cloud_layout, cloud_buffer,
                                          settings.point_cloud_decimation,
                                          settings.point_cloud_valid_only)

@@ -12,6 +12,7 @@ Topic and parameter names, defaults and message semantics follow
 
 from __future__ import annotations
 
+import functools
 import re
 import signal
 import sys
@@ -46,7 +47,6 @@ from std_msgs.msg import Header
 
 from stereo_depth_node.core.handoff import Handoff
 from stereo_depth_node.core.parameters import (
-    PARAMETERS,
     MatcherParams,
     NodeSettings,
     ParameterSpec,
@@ -60,14 +60,18 @@ from stereo_depth_node.core.synchronizer import (
 from stereo_depth_node.ros.diagnostics import NodeHealth
 from stereo_depth_node.ros.memory import keep_large_buffers
 from stereo_depth_node.ros.messages import (
-    INPUT_TOPICS,
-    INPUT_TYPES,
     OUTPUT_TYPES,
     CloudBuffer,
     InputSet,
     frame_messages,
-    process_inputs,
     stamp_ns,
+)
+from stereo_depth_node.ros.roles import (
+    DISPARITY_ONLY,
+    POINT_CLOUD,
+    ROLES,
+    STEREO_DEPTH,
+    NodeRole,
 )
 
 LOG_THROTTLE_SECONDS = 5.0
@@ -75,6 +79,11 @@ MAX_REMEMBERED_REASONS = 256  # kinds of reasons whose last log time is kept
 WAITING_SETS = 2  # synchronized sets that may wait for the matching thread
 
 _VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|[-+]?\d+(?:\.\d*)?(?:e[-+]?\d+)?(?:x\d+)?")
+
+
+def _either(names: list[str]) -> str:
+    """``a, b or c``."""
+    return " or ".join(filter(None, [", ".join(names[:-1]), names[-1]]))
 
 
 def reason_kind(reason: str) -> str:
@@ -97,11 +106,16 @@ def _descriptor_from_spec(spec: ParameterSpec) -> ParameterDescriptor:
 
 
 class StereoDepthNode(Node):
-    """Disparity, depth and point cloud from a rectified stereo pair."""
+    """Disparity, depth and point cloud from a rectified stereo pair, or one of them.
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__("stereo_depth_node", **kwargs)
-        for spec in PARAMETERS.values():
+    ``role`` (see :mod:`stereo_depth_node.ros.roles`) says what the node
+    subscribes, publishes, declares and computes: by default all of it.
+    """
+
+    def __init__(self, role: NodeRole = STEREO_DEPTH, **kwargs: Any) -> None:
+        super().__init__(role.node_name, **kwargs)
+        self._role = role
+        for spec in role.parameters.values():
             self.declare_parameter(spec.name, spec.default, _descriptor_from_spec(spec))
 
         params, self._settings = self._parameters_with({})
@@ -111,10 +125,10 @@ class StereoDepthNode(Node):
         overrides = QoSOverridingOptions.with_default_policies()
         self._outputs = {name: self.create_publisher(msg_type, name, output_qos,
                                                      qos_overriding_options=overrides)
-                         for name, msg_type in OUTPUT_TYPES.items()}
+                         for name, msg_type in OUTPUT_TYPES.items() if name in role.outputs}
         input_qos = qos_profile_system_default if self._settings.use_system_default_qos \
             else qos_profile_sensor_data
-        for index, (topic, msg_type) in enumerate(zip(INPUT_TOPICS, INPUT_TYPES)):
+        for index, (topic, msg_type) in enumerate(zip(role.input_topics, role.input_types)):
             self.create_subscription(
                 msg_type, topic, lambda msg, i=index: self._on_input(i, msg),
                 input_qos, qos_overriding_options=overrides)
@@ -129,7 +143,7 @@ class StereoDepthNode(Node):
         self._last_logged: dict[str, float] = {}  # message kind + reason -> when logged
         self._callback_failures: Counter[str] = Counter()
         self._health = NodeHealth(f"{self.get_fully_qualified_name()}: stereo processing",
-                                  INPUT_TOPICS, list(OUTPUT_TYPES))
+                                  role.input_topics, list(self._outputs))
         self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics",
                                                   QoSProfile(depth=10))
         self._last_report = time.monotonic()
@@ -147,19 +161,19 @@ class StereoDepthNode(Node):
         for thread in self._threads:
             thread.start()
         self.get_logger().info(
-            f"subscribed to {', '.join(self.resolve_topic_name(t) for t in INPUT_TOPICS)}; "
+            f"subscribed to {', '.join(self.resolve_topic_name(t) for t in role.input_topics)}; "
             f"{'approximate' if self._settings.approximate_sync else 'exact'} sync")
 
     # ---------------------------------------------------------------- parameters
     def _parameters_with(self, changes: dict[str, Any]) -> tuple[MatcherParams, NodeSettings]:
         """Both parameter sets: the values in force, with ``changes`` applied."""
-        values = {name: self.get_parameter(name).value for name in PARAMETERS}
+        values = {name: self.get_parameter(name).value for name in self._role.parameters}
         values.update(changes)
         return MatcherParams.from_mapping(values), NodeSettings.from_mapping(values)
 
     def _make_synchronizer(self) -> ExactTimeSynchronizer | ApproximateTimeSynchronizer:
         settings = self._settings
-        return make_synchronizer(len(INPUT_TOPICS), settings.queue_size,
+        return make_synchronizer(len(self._role.input_topics), settings.queue_size,
                                  settings.approximate_sync,
                                  settings.approximate_sync_tolerance_seconds)
 
@@ -169,7 +183,7 @@ class StereoDepthNode(Node):
             undeclared = sorted(name for name in changes if not self.has_parameter(name))
             if undeclared:
                 raise ValueError(f"no parameter named {', '.join(map(repr, undeclared))}: "
-                                 "this node declares " + ", ".join(PARAMETERS))
+                                 "this node declares " + ", ".join(self._role.parameters))
             self._parameters_with(changes)
         except ValueError as error:
             self.get_logger().warning(f"rejected parameter change: {error}")
@@ -178,7 +192,8 @@ class StereoDepthNode(Node):
 
     def _apply_parameters(self, parameters: list[Parameter]) -> None:
         params, self._settings = self._parameters_with({})
-        changed = [PARAMETERS[p.name] for p in parameters if p.name in PARAMETERS]
+        changed = [self._role.parameters[p.name] for p in parameters
+                   if p.name in self._role.parameters]
         if any(spec.rebuilds_synchronizer for spec in changed):
             self._synchronizer = self._make_synchronizer()
         if params != self._processor.params:
@@ -189,7 +204,7 @@ class StereoDepthNode(Node):
     # ---------------------------------------------------------------- inputs
     def _on_input(self, index: int, message: Image | CameraInfo) -> None:
         self._last_arrival_time = time.monotonic()
-        self._health.period.inputs[INPUT_TOPICS[index]] += 1
+        self._health.period.inputs[self._role.input_topics[index]] += 1
         jumps = self._synchronizer.stats.time_jumps
         matched = self._synchronizer.add(index, stamp_ns(message.header), message)
         if self._synchronizer.stats.time_jumps != jumps:
@@ -216,8 +231,9 @@ class StereoDepthNode(Node):
         if waited is None or waited < self._settings.no_sync_warning_seconds:
             return
         stats = self._synchronizer.stats
-        counts = ", ".join(f"{topic} {n}" for topic, n in zip(INPUT_TOPICS, stats.received))
-        advice = stats.why_no_sets(INPUT_TOPICS, self._settings.approximate_sync)
+        topics = self._role.input_topics
+        counts = ", ".join(f"{topic} {n}" for topic, n in zip(topics, stats.received))
+        advice = stats.why_no_sets(topics, self._settings.approximate_sync)
         self.get_logger().warning(
             f"inputs arrive but no synchronized set for {waited:.0f} s "
             f"(received: {counts}); {advice}", throttle_duration_sec=LOG_THROTTLE_SECONDS)
@@ -251,6 +267,11 @@ class StereoDepthNode(Node):
         else:
             self.get_logger().error(line)
 
+    def _warn_input(self, stamp: int, reason: str) -> None:
+        """An input the node reads anyway, as stereo_image_proc does (throttled)."""
+        self._log_throttled("input", reason, f"frame at {stamp / 1e9:.6f} s: {reason}",
+                            warning=True)
+
     def _report_dropped_frame(self, stamp: int, reason: str) -> None:
         self._health.dropped(reason)
         self._log_throttled("dropped", reason, f"dropped frame at {stamp / 1e9:.6f} s: {reason} "
@@ -258,8 +279,10 @@ class StereoDepthNode(Node):
 
     def _report_depth_refused(self, stamp: int, reason: str) -> None:
         self._health.period.depth_refused[reason] += 1
-        self._log_throttled("no depth", reason, f"no depth and no points2 for the frame at "
-                            f"{stamp / 1e9:.6f} s (disparity published): {reason}",
+        left_out = "a cloud of NaN points published" if self._role.cloud_without_depth else \
+            "no points2; disparity published"
+        self._log_throttled("no depth", reason, f"no depth for the frame at {stamp / 1e9:.6f} s "
+                            f"({left_out}): {reason}",
                             warning=True)
 
     def report_callback_failure(self) -> None:
@@ -286,7 +309,7 @@ class StereoDepthNode(Node):
         if not wanted:
             if not self._waiting_logged:
                 self.get_logger().info(
-                    "no subscriber to disparity, depth, points2 or confidence: waiting")
+                    f"no subscriber to {_either(list(self._outputs))}: waiting")
                 self._waiting_logged = True
             return
         self._waiting_logged = False
@@ -300,8 +323,9 @@ class StereoDepthNode(Node):
         while (job := self._to_match.take()) is not None:
             self._health.hardware_id = job.inputs[1].header.frame_id
             try:
-                job.frame = process_inputs(self._processor, job.inputs, job.wanted,
-                                           job.settings.use_color)
+                job.frame = self._role.compute(self._processor, job.inputs, job.wanted,
+                                               job.settings,
+                                               functools.partial(self._warn_input, job.stamp))
             except ValueError as error:
                 self._report_dropped_frame(job.stamp, str(error))
                 continue
@@ -327,7 +351,7 @@ class StereoDepthNode(Node):
         if refusal is not None and {DEPTH, POINTS} & set(job.wanted):
             self._report_depth_refused(job.stamp, refusal)
         messages = frame_messages(job.frame, job.inputs[1].header, job.wanted, job.settings,
-                                  self._cloud_buffer)
+                                  self._cloud_buffer, self._role.cloud_without_depth)
         for name, message in messages.items():
             self._outputs[name].publish(message)
             self._health.period.outputs[name] += 1
@@ -357,7 +381,7 @@ class FrameJob:
     frame: StereoFrame | None = None
 
 
-def main(args: list[str] | None = None) -> int:
+def main(args: list[str] | None = None, role: NodeRole = STEREO_DEPTH) -> int:
     """Run the node until SIGINT or SIGTERM; exit code 0 on a clean shutdown.
 
     The signals only set a flag: the main thread stops spinning, destroys the node and then
@@ -370,7 +394,7 @@ def main(args: list[str] | None = None) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        node = StereoDepthNode()
+        node = StereoDepthNode(role)
     except Exception as error:  # invalid parameters given at start-up
         rclpy.logging.get_logger("stereo_depth_node").fatal(f"cannot start: {error}")
         rclpy.try_shutdown()
@@ -402,5 +426,15 @@ def spin_until(node: StereoDepthNode, stop: threading.Event) -> None:
     executor.shutdown()
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def disparity_node() -> int:
+    """``disparity_node``: stereo_image_proc's disparity node."""
+    return main(role=DISPARITY_ONLY)
+
+
+def point_cloud_node() -> int:
+    """``point_cloud_node``: stereo_image_proc's point cloud node (and depth)."""
+    return main(role=POINT_CLOUD)
+
+
+if __name__ == "__main__":  # python -m stereo_depth_node.ros.node [--role NAME] --ros-args ...
+    sys.exit(main(role=ROLES[sys.argv[2]] if sys.argv[1:2] == ["--role"] else STEREO_DEPTH))

@@ -97,13 +97,16 @@ class NodeProcess:
     python : str, optional
         The interpreter to run the node with (another virtual environment's,
         for a node of another ROS distribution); this one's by default.
+    role : str, optional
+        Which of the package's nodes: ``stereo_depth_node`` (default),
+        ``disparity_node`` or ``point_cloud_node``.
     """
 
     def __init__(self, params_file: Path | None = None,
                  parameters: dict[str, object] | None = None,
                  env: dict[str, str] | None = None, ros_args: list[str] | None = None,
-                 python: str = sys.executable) -> None:
-        command = [python, "-m", "stereo_depth_node.ros.node", "--ros-args"]
+                 python: str = sys.executable, role: str = "stereo_depth_node") -> None:
+        command = [python, "-m", "stereo_depth_node.ros.node", "--role", role, "--ros-args"]
         if params_file is not None:
             command += ["--params-file", str(params_file)]
         for name, value in (parameters or {}).items():

@@ -1,0 +1,89 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
+"""The package's three nodes: what each subscribes, publishes, declares and computes.
+
+``stereo_depth_node`` is the whole pipeline in one process. ``disparity_node``
+and ``point_cloud_node`` are ``stereo_image_proc``'s two nodes, with its topic
+names, parameters and defaults: a launch file switches by package name alone.
+All three run the same node code (:mod:`stereo_depth_node.ros.node`) on the
+same core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from stereo_depth_node.core.parameters import (
+    MATCHER_PARAMETERS,
+    NODE_PARAMETERS,
+    PARAMETERS,
+    NodeSettings,
+    ParameterSpec,
+)
+from stereo_depth_node.core.processor import (
+    CONFIDENCE,
+    DEPTH,
+    DISPARITY,
+    POINTS,
+    StereoFrame,
+    StereoProcessor,
+)
+from stereo_depth_node.ros.messages import (
+    CLOUD_INPUT_TOPICS,
+    CLOUD_INPUT_TYPES,
+    INPUT_TOPICS,
+    INPUT_TYPES,
+    frame_from_disparity,
+    process_inputs,
+)
+
+# What computes a frame from one synchronized set: (processor, inputs, wanted outputs,
+# settings, warn) -> frame. ValueError for a set that cannot be processed.
+FrameSource = Callable[[StereoProcessor, Any, list[str], NodeSettings, Callable[[str], None]],
+                       StereoFrame]
+
+
+@dataclass(frozen=True)
+class NodeRole:
+    """One of the package's nodes.
+
+    The outputs carry the header of the second input (the left camera_info) in
+    every role.
+    """
+
+    node_name: str
+    input_topics: tuple[str, ...]
+    input_types: tuple[type, ...]
+    outputs: tuple[str, ...]  # names from messages.OUTPUT_TYPES
+    parameters: Mapping[str, ParameterSpec]
+    compute: FrameSource
+    cloud_without_depth: bool = False  # a NaN cloud when the calibration gives no depth
+
+
+def _match(processor: StereoProcessor, inputs: Any, wanted: list[str], settings: NodeSettings,
+           warn: Callable[[str], None]) -> StereoFrame:
+    return process_inputs(processor, inputs, wanted, settings.use_color)
+
+
+def _from_disparity(processor: StereoProcessor, inputs: Any, wanted: list[str],
+                    settings: NodeSettings, warn: Callable[[str], None]) -> StereoFrame:
+    return frame_from_disparity(inputs, settings.use_color, warn)
+
+
+_SYNC_AND_QOS = ("approximate_sync", "approximate_sync_tolerance_seconds", "queue_size",
+                 "use_system_default_qos", "no_sync_warning_seconds",
+                 "diagnostics_period_seconds")
+
+STEREO_DEPTH = NodeRole("stereo_depth_node", INPUT_TOPICS, INPUT_TYPES,
+                        (DISPARITY, DEPTH, POINTS, CONFIDENCE), PARAMETERS, _match)
+DISPARITY_ONLY = NodeRole(
+    "disparity_node", INPUT_TOPICS, INPUT_TYPES, (DISPARITY,),
+    {spec.name: spec for spec in (*MATCHER_PARAMETERS,
+                                  *(s for s in NODE_PARAMETERS if s.name in _SYNC_AND_QOS))},
+    _match)
+POINT_CLOUD = NodeRole("point_cloud_node", CLOUD_INPUT_TOPICS, CLOUD_INPUT_TYPES,
+                       (POINTS, DEPTH), {spec.name: spec for spec in NODE_PARAMETERS},
+                       _from_disparity, cloud_without_depth=True)
+ROLES = {role.node_name: role for role in (STEREO_DEPTH, DISPARITY_ONLY, POINT_CLOUD)}
