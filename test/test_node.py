@@ -343,25 +343,38 @@ def test_exact_sync_refuses_skewed_stamps_and_says_why(start_node, client, scene
     assert "set approximate_sync to true" in log
 
 
-def test_lazy_without_subscribers(start_node, client, scene):
+def test_inputs_are_subscribed_only_while_an_output_has_a_subscriber(start_node, client,
+                                                                     namespace, scene):
+    from stereo_depth_node.testing.stream_client import StereoStreamClient
+
     node = start_node()
-    stream = client(outputs=())
-    assert stream.spin_until(stream.inputs_connected, 30)
-    waiting = "no subscriber to disparity, depth, points2 or confidence: waiting"
-    # a stream of frames nobody wants: nothing published, said once. Stream until it is said...
-    assert publish_until(stream, lambda i: publish_frame(stream, scene, (1000 + i) * SECOND),
-                         lambda: waiting in node.output(), 30), node.output()
-    # ...then ten more frames, which must not say it again. Ten, 50 ms apart, is a short
-    # bounded stretch; a subscriber that then appears proves they were all handled: its first
-    # answer is to a later frame of the same publisher, which the node takes in order.
-    for i in range(10):
-        publish_frame(stream, scene, (2000 + i) * SECOND)
-        stream.spin_until(lambda: False, 0.05)
-    listener = client(["disparity"])
-    assert listener.spin_until(listener.connected, 30)
-    assert publish_until(listener, lambda i: publish_frame(stream, scene, (3000 + i) * SECOND),
-                         lambda: listener.received.count("disparity") > 0, 30)
-    assert node.output().count(waiting) == 1
+    stream = client(outputs=())  # publishes the inputs, subscribes to nothing
+    topic = f"{namespace}/left/image_rect"
+
+    def subscriptions():
+        return len(stream.get_subscriptions_info_by_topic(topic))
+
+    assert stream.spin_until(lambda: "waiting for a subscriber to disparity, depth, points2 or "
+                             "confidence before subscribing to the inputs" in node.output(), 30)
+    stream.spin_until(lambda: False, 1.0)
+    assert subscriptions() == 0  # nobody wants an output: the camera's images are not taken
+    listener = StereoStreamClient(["disparity"], namespace=namespace, name="listener")
+    try:
+        assert stream.spin_until(lambda: subscriptions() == 1, 30), node.output()
+        assert publish_until(listener, lambda i: publish_frame(stream, scene, (30 + i) * SECOND),
+                             lambda: listener.received.count("disparity") > 0, 30)
+    finally:
+        listener.destroy_node()
+    assert stream.spin_until(lambda: subscriptions() == 0, 30), node.output()
+    log = node.output()
+    assert log.count("disparity has a subscriber: subscribed to " + topic) == 1
+    assert log.count("no subscriber to disparity, depth, points2 or confidence any more: "
+                     "unsubscribed from the inputs") == 1
+    # and back: a new subscriber subscribes the inputs again
+    again = client(["depth"])
+    assert stream.spin_until(lambda: subscriptions() == 1, 30)
+    assert again.spin_until(again.connected, 30)
+    assert node.output().count("depth has a subscriber: subscribed to") == 1
 
 
 def test_a_burst_keeps_its_order_and_skips_the_oldest_waiting_sets(start_node, client,

@@ -121,4 +121,4 @@ def test_disparity_node_publishes_the_disparity_alone(start_node, client, box_sc
         box_scene.left, "mono8", box_scene.right, "mono8", box_scene.geometry)
     np.testing.assert_array_equal(array_from_image(received.image),
                                   expected.disparity_with_invalid_marked())
-    assert ".disparity_node]: subscribed to" in node.output()
+    assert ".disparity_node]: disparity has a subscriber: subscribed to" in node.output()

@@ -31,6 +31,7 @@ from rcl_interfaces.msg import (
     ParameterDescriptor,
     SetParametersResult,
 )
+from rclpy.event_handler import PublisherEventCallbacks, QoSPublisherMatchedInfo
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -42,6 +43,7 @@ from rclpy.qos import (
 )
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from rclpy.signals import SignalHandlerOptions
+from rclpy.subscription import Subscription
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
@@ -122,16 +124,19 @@ class StereoDepthNode(Node):
         self._processor = StereoProcessor(params)
         self._synchronizer = self._make_synchronizer()
         output_qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
-        overrides = QoSOverridingOptions.with_default_policies()
-        self._outputs = {name: self.create_publisher(msg_type, name, output_qos,
-                                                     qos_overriding_options=overrides)
-                         for name, msg_type in OUTPUT_TYPES.items() if name in role.outputs}
-        input_qos = qos_profile_system_default if self._settings.use_system_default_qos \
-            else qos_profile_sensor_data
-        for index, (topic, msg_type) in enumerate(zip(role.input_topics, role.input_types)):
-            self.create_subscription(
-                msg_type, topic, lambda msg, i=index: self._on_input(i, msg),
-                input_qos, qos_overriding_options=overrides)
+        self._overrides = QoSOverridingOptions.with_default_policies()
+        # Subscribers per output, from the publishers' matched events: the inputs are
+        # subscribed only while some output has one (see _on_output_matched).
+        self._matched = {name: 0 for name in role.outputs}
+        self._outputs = {
+            name: self.create_publisher(
+                msg_type, name, output_qos, qos_overriding_options=self._overrides,
+                event_callbacks=PublisherEventCallbacks(
+                    matched=functools.partial(self._on_output_matched, name)))
+            for name, msg_type in OUTPUT_TYPES.items() if name in role.outputs}
+        self._input_qos = qos_profile_system_default \
+            if self._settings.use_system_default_qos else qos_profile_sensor_data
+        self._inputs: list[Subscription] = []
 
         # Registered after the QoS override parameters are declared, so only changes count.
         self.add_on_set_parameters_callback(self._validate_parameters)
@@ -139,7 +144,6 @@ class StereoDepthNode(Node):
 
         self._last_set_time = time.monotonic()
         self._last_arrival_time: float | None = None
-        self._waiting_logged = False
         self._last_logged: dict[str, float] = {}  # message kind + reason -> when logged
         self._callback_failures: Counter[str] = Counter()
         self._health = NodeHealth(f"{self.get_fully_qualified_name()}: stereo processing",
@@ -160,9 +164,8 @@ class StereoDepthNode(Node):
                          ((self._match_frames, "matching"), (self._publish_frames, "publishing"))]
         for thread in self._threads:
             thread.start()
-        self.get_logger().info(
-            f"subscribed to {', '.join(self.resolve_topic_name(t) for t in role.input_topics)}; "
-            f"{'approximate' if self._settings.approximate_sync else 'exact'} sync")
+        self.get_logger().info(f"waiting for a subscriber to {_either(list(self._outputs))} "
+                               "before subscribing to the inputs")
 
     # ---------------------------------------------------------------- parameters
     def _parameters_with(self, changes: dict[str, Any]) -> tuple[MatcherParams, NodeSettings]:
@@ -180,7 +183,9 @@ class StereoDepthNode(Node):
     def _validate_parameters(self, parameters: list[Parameter]) -> SetParametersResult:
         changes = {p.name: p.value for p in parameters}
         try:
-            undeclared = sorted(name for name in changes if not self.has_parameter(name))
+            # rclpy declares an input's QoS overrides when the input is subscribed
+            undeclared = sorted(name for name in changes if not self.has_parameter(name) and
+                                not name.startswith("qos_overrides."))
             if undeclared:
                 raise ValueError(f"no parameter named {', '.join(map(repr, undeclared))}: "
                                  "this node declares " + ", ".join(self._role.parameters))
@@ -194,6 +199,8 @@ class StereoDepthNode(Node):
         params, self._settings = self._parameters_with({})
         changed = [self._role.parameters[p.name] for p in parameters
                    if p.name in self._role.parameters]
+        if not changed:  # QoS overrides, declared with an input subscription
+            return
         if any(spec.rebuilds_synchronizer for spec in changed):
             self._synchronizer = self._make_synchronizer()
         if params != self._processor.params:
@@ -202,6 +209,30 @@ class StereoDepthNode(Node):
             "parameters changed: " + ", ".join(f"{p.name}={p.value}" for p in parameters))
 
     # ---------------------------------------------------------------- inputs
+    def _on_output_matched(self, output: str, status: QoSPublisherMatchedInfo) -> None:
+        """Subscribe the inputs when an output gains its first subscriber; leave when none has."""
+        self._matched[output] = status.current_count
+        wanted = any(self._matched.values())
+        if wanted and not self._inputs:
+            self._inputs = [
+                self.create_subscription(msg_type, topic,
+                                         functools.partial(self._on_input, index),
+                                         self._input_qos,
+                                         qos_overriding_options=self._overrides)
+                for index, (topic, msg_type) in enumerate(zip(self._role.input_topics,
+                                                              self._role.input_types))]
+            topics = ", ".join(self.resolve_topic_name(t) for t in self._role.input_topics)
+            self.get_logger().info(
+                f"{output} has a subscriber: subscribed to {topics}; "
+                f"{'approximate' if self._settings.approximate_sync else 'exact'} sync")
+        elif not wanted and self._inputs:
+            for subscription in self._inputs:
+                self.destroy_subscription(subscription)
+            self._inputs = []
+            self._synchronizer = self._make_synchronizer()  # no half-formed sets kept
+            self.get_logger().info(f"no subscriber to {_either(list(self._outputs))} any "
+                                   "more: unsubscribed from the inputs")
+
     def _on_input(self, index: int, message: Image | CameraInfo) -> None:
         self._last_arrival_time = time.monotonic()
         self._health.period.inputs[self._role.input_topics[index]] += 1
@@ -305,14 +336,9 @@ class StereoDepthNode(Node):
     # ---------------------------------------------------------------- processing
     def _process(self, inputs: InputSet) -> None:
         """Hand a synchronized set to the matching thread (executor thread)."""
-        wanted = [name for name, pub in self._outputs.items() if pub.get_subscription_count() > 0]
-        if not wanted:
-            if not self._waiting_logged:
-                self.get_logger().info(
-                    f"no subscriber to {_either(list(self._outputs))}: waiting")
-                self._waiting_logged = True
+        wanted = [name for name, count in self._matched.items() if count > 0]
+        if not wanted:  # the last subscriber left while this set formed
             return
-        self._waiting_logged = False
         job = FrameJob(inputs, wanted, self._settings, stamp_ns(inputs[1].header),
                        time.monotonic())
         if self._to_match.put(job) is not None:
