@@ -8,8 +8,8 @@ import signal
 
 import numpy as np
 import pytest
-from rclpy.qos import ReliabilityPolicy
-from sensor_msgs.msg import CameraInfo
+from rclpy.qos import ReliabilityPolicy, qos_profile_sensor_data
+from sensor_msgs.msg import CameraInfo, Image
 
 from stereo_depth_node.core.matching import DenseMatcher
 from stereo_depth_node.core.parameters import MatcherParams, NodeSettings
@@ -23,6 +23,7 @@ from stereo_depth_node.ros.messages import (
     header_at,
     image_message,
     output_messages,
+    points_from_cloud_message,
 )
 from stereo_depth_node.testing.frames import stereo_input_messages
 
@@ -305,6 +306,29 @@ def test_stereo_image_procs_loose_disparity_fixture_gets_a_disparity(start_node,
         assert 40 * SECOND not in stream.received.messages.get(output, {})
     assert "no depth for the frame at 40.000000 s (no points2; disparity published): right " \
         "P[0,3] = 0.0 gives baseline T = -P[0,3]/fx = 0.0 m; it must be positive" in node.output()
+
+
+def test_points_take_their_colours_from_image_rect_color_when_asked(start_node, client,
+                                                                    scene):
+    node = start_node({"use_image_rect_color": True})
+    stream = client(["points2"])
+    colour_topic = stream.create_publisher(Image, "left/image_rect_color",
+                                           qos_profile_sensor_data)
+    colour = np.stack([scene.left, 255 - scene.left, scene.left // 3], axis=2)  # R, G, B
+
+    def publish(i):
+        stamp = (50 + i) * SECOND
+        colour_topic.publish(image_message(colour, "rgb8",
+                                           header_at(stamp, "left_camera_optical_frame")))
+        publish_frame(stream, scene, stamp)
+
+    assert publish_until(stream, publish, lambda: stream.received.count("points2") > 0, 30), \
+        node.output()
+    cloud = next(iter(stream.received.messages["points2"].values()))
+    points, rgb = points_from_cloud_message(cloud)
+    np.testing.assert_array_equal(rgb, colour)  # not the grey left image
+    assert np.median(points[IN_BOX][..., 2]) == pytest.approx(2.0, rel=4e-3)
+    assert "/left/image_rect_color; exact sync" in node.output()
 
 
 def test_approximate_sync_pairs_skewed_stamps(start_node, client, scene):

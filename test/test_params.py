@@ -140,8 +140,8 @@ NODE_DEFAULTS = {"approximate_sync": False, "approximate_sync_tolerance_seconds"
                  "queue_size": 5, "use_color": True, "avoid_point_cloud_padding": False,
                  "depth_in_millimetres": False, "min_depth": 0.0, "max_depth": 0.0,
                  "point_cloud_decimation": 1, "point_cloud_valid_only": False,
-                 "use_system_default_qos": False, "no_sync_warning_seconds": 3.0,
-                 "diagnostics_period_seconds": 1.0}
+                 "use_image_rect_color": False, "use_system_default_qos": False,
+                 "no_sync_warning_seconds": 3.0, "diagnostics_period_seconds": 1.0}
 
 
 def test_node_settings_defaults_and_flags():
@@ -150,7 +150,7 @@ def test_node_settings_defaults_and_flags():
     assert [s.name for s in NODE_PARAMETERS if s.rebuilds_synchronizer] == \
         ["approximate_sync", "approximate_sync_tolerance_seconds", "queue_size"]
     assert [s.name for s in PARAMETERS.values() if s.read_only] == \
-        ["use_system_default_qos", "diagnostics_period_seconds"]
+        ["use_image_rect_color", "use_system_default_qos", "diagnostics_period_seconds"]
 
 
 @pytest.mark.parametrize("name, value, allowed", [

@@ -316,6 +316,11 @@ class NodeSettings(ParameterSet):
     point_cloud_valid_only: bool = parameter(
         False, description="points2 as an unorganized cloud (height 1) of the valid points "
                            "only, is_dense true, instead of an organized one with NaN points.")
+    use_image_rect_color: bool = parameter(
+        False, read_only=True,
+        description="Colour points2 from left/image_rect_color, synchronized as a fifth "
+                    "input, instead of the matched left image (mono images matched, the "
+                    "camera's colour stream for the cloud); read at start-up.")
     use_system_default_qos: bool = parameter(
         False, read_only=True,
         description="Subscribe with the middleware's default QoS instead of sensor data QoS "

@@ -58,9 +58,10 @@ OUTPUT_TYPES = {DISPARITY: DisparityImage, DEPTH: Image, POINTS: PointCloud2, CO
 
 InputSet = tuple[Image, CameraInfo, Image, CameraInfo]  # one synchronized set, in that order
 
+# The left camera's colour stream: the cloud's colours (point_cloud_node, use_image_rect_color).
+COLOUR_INPUT_TOPIC = "left/image_rect_color"
 # point_cloud_node's inputs (stereo_image_proc's), in synchronizer order, and their types.
-CLOUD_INPUT_TOPICS = ("left/image_rect_color", "left/camera_info", "right/camera_info",
-                      "disparity")
+CLOUD_INPUT_TOPICS = (COLOUR_INPUT_TOPIC, "left/camera_info", "right/camera_info", "disparity")
 CLOUD_INPUT_TYPES = (Image, CameraInfo, CameraInfo, DisparityImage)
 CloudInputSet = tuple[Image, CameraInfo, CameraInfo, DisparityImage]
 
@@ -248,12 +249,7 @@ def frame_from_disparity(inputs: CloudInputSet, color: bool,
     geometry = StereoGeometry.from_calibrations(
         *(_sized(calibration_from_camera_info(info), width, height)
           for info in (left_info, right_info)))
-    rgb = None
-    if color:
-        rgb = to_rgb8(array_from_image(colour_image), colour_image.encoding)
-        if rgb.shape[:2] != disparity.shape:
-            raise ValueError(f"colour image is {colour_image.width}x{colour_image.height} but "
-                             f"the disparity is {width}x{height}")
+    rgb = colours_of(colour_image, width, height) if color else None
     window = message.valid_window
     offset = geometry.cx_offset
     return StereoFrame(
@@ -263,6 +259,20 @@ def frame_from_disparity(inputs: CloudInputSet, color: bool,
         ValidWindow(window.x_offset, window.y_offset, window.width, window.height),
         depth=geometry.depth_from_disparity(disparity) if geometry.depth_refusal is None
         else None, rgb=rgb)
+
+
+def colours_of(image: Image, width: int, height: int) -> np.ndarray:
+    """The R, G, B colours of a colour (or grey) image of the frame's ``width`` x ``height``.
+
+    Raises
+    ------
+    ValueError
+        An image that cannot be read, or of another size.
+    """
+    if (image.width, image.height) != (width, height):
+        raise ValueError(f"colour image is {image.width}x{image.height} but the frame is "
+                         f"{width}x{height}")
+    return to_rgb8(array_from_image(image), image.encoding)
 
 
 def _sized(calibration: CameraCalibration, width: int, height: int) -> CameraCalibration:

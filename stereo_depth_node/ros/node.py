@@ -64,7 +64,6 @@ from stereo_depth_node.ros.memory import keep_large_buffers
 from stereo_depth_node.ros.messages import (
     OUTPUT_TYPES,
     CloudBuffer,
-    InputSet,
     frame_messages,
     stamp_ns,
 )
@@ -121,6 +120,7 @@ class StereoDepthNode(Node):
             self.declare_parameter(spec.name, spec.default, _descriptor_from_spec(spec))
 
         params, self._settings = self._parameters_with({})
+        self._input_topics, self._input_types = role.inputs(self._settings)
         self._processor = StereoProcessor(params)
         self._synchronizer = self._make_synchronizer()
         output_qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
@@ -147,7 +147,7 @@ class StereoDepthNode(Node):
         self._last_logged: dict[str, float] = {}  # message kind + reason -> when logged
         self._callback_failures: Counter[str] = Counter()
         self._health = NodeHealth(f"{self.get_fully_qualified_name()}: stereo processing",
-                                  role.input_topics, list(self._outputs))
+                                  self._input_topics, list(self._outputs))
         self._diagnostics = self.create_publisher(DiagnosticArray, "/diagnostics",
                                                   QoSProfile(depth=10))
         self._last_report = time.monotonic()
@@ -176,7 +176,7 @@ class StereoDepthNode(Node):
 
     def _make_synchronizer(self) -> ExactTimeSynchronizer | ApproximateTimeSynchronizer:
         settings = self._settings
-        return make_synchronizer(len(self._role.input_topics), settings.queue_size,
+        return make_synchronizer(len(self._input_topics), settings.queue_size,
                                  settings.approximate_sync,
                                  settings.approximate_sync_tolerance_seconds)
 
@@ -219,9 +219,9 @@ class StereoDepthNode(Node):
                                          functools.partial(self._on_input, index),
                                          self._input_qos,
                                          qos_overriding_options=self._overrides)
-                for index, (topic, msg_type) in enumerate(zip(self._role.input_topics,
-                                                              self._role.input_types))]
-            topics = ", ".join(self.resolve_topic_name(t) for t in self._role.input_topics)
+                for index, (topic, msg_type) in enumerate(zip(self._input_topics,
+                                                              self._input_types))]
+            topics = ", ".join(self.resolve_topic_name(t) for t in self._input_topics)
             self.get_logger().info(
                 f"{output} has a subscriber: subscribed to {topics}; "
                 f"{'approximate' if self._settings.approximate_sync else 'exact'} sync")
@@ -235,7 +235,7 @@ class StereoDepthNode(Node):
 
     def _on_input(self, index: int, message: Image | CameraInfo) -> None:
         self._last_arrival_time = time.monotonic()
-        self._health.period.inputs[self._role.input_topics[index]] += 1
+        self._health.period.inputs[self._input_topics[index]] += 1
         jumps = self._synchronizer.stats.time_jumps
         matched = self._synchronizer.add(index, stamp_ns(message.header), message)
         if self._synchronizer.stats.time_jumps != jumps:
@@ -247,7 +247,7 @@ class StereoDepthNode(Node):
             stamps = [stamp_ns(m.header) for m in matched]
             self._health.period.sets += 1
             self._health.period.skew_seconds.append((max(stamps) - min(stamps)) / 1e9)
-            self._process((matched[0], matched[1], matched[2], matched[3]))
+            self._process(tuple(matched))
 
     def _seconds_without_sets(self) -> float | None:
         """How long inputs have arrived without forming a set; None while sets form."""
@@ -262,7 +262,7 @@ class StereoDepthNode(Node):
         if waited is None or waited < self._settings.no_sync_warning_seconds:
             return
         stats = self._synchronizer.stats
-        topics = self._role.input_topics
+        topics = self._input_topics
         counts = ", ".join(f"{topic} {n}" for topic, n in zip(topics, stats.received))
         advice = stats.why_no_sets(topics, self._settings.approximate_sync)
         self.get_logger().warning(
@@ -334,7 +334,7 @@ class StereoDepthNode(Node):
                                 f"so far): {reason}")
 
     # ---------------------------------------------------------------- processing
-    def _process(self, inputs: InputSet) -> None:
+    def _process(self, inputs: tuple[Any, ...]) -> None:
         """Hand a synchronized set to the matching thread (executor thread)."""
         wanted = [name for name, count in self._matched.items() if count > 0]
         if not wanted:  # the last subscriber left while this set formed
@@ -399,7 +399,7 @@ class StereoDepthNode(Node):
 class FrameJob:
     """One synchronized set on its way through the processing threads."""
 
-    inputs: InputSet
+    inputs: tuple[Any, ...]  # one synchronized set, in the node's input order
     wanted: list[str]
     settings: NodeSettings  # in force when the set formed: a live change waits for the next
     stamp: int

@@ -11,9 +11,12 @@ same core.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from sensor_msgs.msg import Image
 
 from stereo_depth_node.core.parameters import (
     MATCHER_PARAMETERS,
@@ -33,8 +36,10 @@ from stereo_depth_node.core.processor import (
 from stereo_depth_node.ros.messages import (
     CLOUD_INPUT_TOPICS,
     CLOUD_INPUT_TYPES,
+    COLOUR_INPUT_TOPIC,
     INPUT_TOPICS,
     INPUT_TYPES,
+    colours_of,
     frame_from_disparity,
     process_inputs,
 )
@@ -60,11 +65,25 @@ class NodeRole:
     parameters: Mapping[str, ParameterSpec]
     compute: FrameSource
     cloud_without_depth: bool = False  # a NaN cloud when the calibration gives no depth
+    colour_input: bool = False  # may take left/image_rect_color (use_image_rect_color)
+
+    def inputs(self, settings: NodeSettings) -> tuple[tuple[str, ...], tuple[type, ...]]:
+        """The input topics and types, in synchronizer order, with these settings."""
+        if self.colour_input and settings.use_image_rect_color:
+            return self.input_topics + (COLOUR_INPUT_TOPIC,), self.input_types + (Image,)
+        return self.input_topics, self.input_types
 
 
 def _match(processor: StereoProcessor, inputs: Any, wanted: list[str], settings: NodeSettings,
            warn: Callable[[str], None]) -> StereoFrame:
-    return process_inputs(processor, inputs, wanted, settings.use_color)
+    colour_image = inputs[4] if len(inputs) > 4 else None  # left/image_rect_color
+    frame = process_inputs(processor, inputs[:4], wanted,
+                           settings.use_color and colour_image is None)
+    if colour_image is None or not settings.use_color or POINTS not in wanted \
+            or frame.depth is None:
+        return frame
+    height, width = frame.disparity.shape
+    return dataclasses.replace(frame, rgb=colours_of(colour_image, width, height))
 
 
 def _from_disparity(processor: StereoProcessor, inputs: Any, wanted: list[str],
@@ -77,13 +96,15 @@ _SYNC_AND_QOS = ("approximate_sync", "approximate_sync_tolerance_seconds", "queu
                  "diagnostics_period_seconds")
 
 STEREO_DEPTH = NodeRole("stereo_depth_node", INPUT_TOPICS, INPUT_TYPES,
-                        (DISPARITY, DEPTH, POINTS, CONFIDENCE), PARAMETERS, _match)
+                        (DISPARITY, DEPTH, POINTS, CONFIDENCE), PARAMETERS, _match,
+                        colour_input=True)
 DISPARITY_ONLY = NodeRole(
     "disparity_node", INPUT_TOPICS, INPUT_TYPES, (DISPARITY,),
     {spec.name: spec for spec in (*MATCHER_PARAMETERS,
                                   *(s for s in NODE_PARAMETERS if s.name in _SYNC_AND_QOS))},
     _match)
 POINT_CLOUD = NodeRole("point_cloud_node", CLOUD_INPUT_TOPICS, CLOUD_INPUT_TYPES,
-                       (POINTS, DEPTH), {spec.name: spec for spec in NODE_PARAMETERS},
+                       (POINTS, DEPTH), {spec.name: spec for spec in NODE_PARAMETERS
+                                         if spec.name != "use_image_rect_color"},
                        _from_disparity, cloud_without_depth=True)
 ROLES = {role.node_name: role for role in (STEREO_DEPTH, DISPARITY_ONLY, POINT_CLOUD)}
