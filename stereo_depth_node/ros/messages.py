@@ -167,9 +167,10 @@ def cloud_message(frame: StereoFrame, header: Header, layout: CloudLayout,
     """
     height, width = -(-frame.geometry.height // step), -(-frame.geometry.width // step)
     data = (buffer or CloudBuffer()).get(layout, height, width)
-    frame.write_cloud(cloud_view(data, layout, height, width), step)
+    cloud = cloud_view(data, layout, height, width)
+    frame.write_cloud(cloud, step)
     if valid_only:
-        valid = valid_points(cloud_view(data, layout, height, width))
+        valid = valid_points(cloud)
         data = array.array("B", valid.tobytes())
         height, width = 1, len(valid)
     # With check_fields the data setter keeps this array.array; without, it copies it.
@@ -207,12 +208,16 @@ def cloud_array(message: PointCloud2) -> np.ndarray:
     return cloud_view(message.data, layout, message.height, message.width)
 
 
-def disparity_from_message(message: DisparityImage) -> np.ndarray:
+def disparity_from_message(message: DisparityImage, encoding: str | None = None) -> np.ndarray:
     """Disparity of a ``DisparityImage`` as a new float32 ``(H, W)`` array, pixels.
 
     Pixels below ``min_disparity`` (the message's mark for "invalid") become NaN.
+    The image is read in its own encoding, or in ``encoding`` when given.
     """
-    disparity = array_from_image(message.image).astype(np.float32)
+    image = message.image
+    disparity = image_to_array(image.data, image.height, image.width,
+                               encoding or image.encoding, image.step,
+                               bool(image.is_bigendian)).astype(np.float32)
     disparity[~(disparity >= message.min_disparity)] = np.nan
     return disparity
 
@@ -241,10 +246,7 @@ def frame_from_disparity(inputs: CloudInputSet, color: bool,
     if image.encoding != "32FC1":
         warn(f"disparity image encoding {image.encoding!r} is not 32FC1; read as 32FC1, "
              "as stereo_image_proc does")
-    read = image_to_array(image.data, image.height, image.width, "32FC1", image.step,
-                          bool(image.is_bigendian))
-    disparity = np.where(read >= np.float32(message.min_disparity), read,
-                         np.float32(np.nan)).astype(np.float32)
+    disparity = disparity_from_message(message, "32FC1")
     height, width = disparity.shape
     geometry = StereoGeometry.from_calibrations(
         *(_sized(calibration_from_camera_info(info), width, height)
@@ -303,10 +305,15 @@ def output_messages(processor: StereoProcessor, left_image: Image, left_info: Ca
     """
     frame = process_inputs(processor, (left_image, left_info, right_image, right_info), wanted,
                            settings.use_color)
-    refusal = frame.geometry.depth_refusal
-    if refusal is not None and {DEPTH, POINTS} & set(wanted) and refused:
+    refusal = depth_refusal_for(frame, wanted)
+    if refusal is not None and refused:
         refused(refusal)
     return frame_messages(frame, left_info.header, wanted, settings)
+
+
+def depth_refusal_for(frame: StereoFrame, wanted: Collection[str]) -> str | None:
+    """Why ``depth`` or ``points2``, wanted, get no depth from this frame's calibration."""
+    return frame.geometry.depth_refusal if {DEPTH, POINTS} & set(wanted) else None
 
 
 def process_inputs(processor: StereoProcessor, inputs: InputSet, wanted: Collection[str],

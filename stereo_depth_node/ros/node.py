@@ -53,7 +53,7 @@ from stereo_depth_node.core.parameters import (
     NodeSettings,
     ParameterSpec,
 )
-from stereo_depth_node.core.processor import DEPTH, POINTS, StereoFrame, StereoProcessor
+from stereo_depth_node.core.processor import StereoFrame, StereoProcessor
 from stereo_depth_node.core.synchronizer import (
     ApproximateTimeSynchronizer,
     ExactTimeSynchronizer,
@@ -64,6 +64,7 @@ from stereo_depth_node.ros.memory import keep_large_buffers
 from stereo_depth_node.ros.messages import (
     OUTPUT_TYPES,
     CloudBuffer,
+    depth_refusal_for,
     frame_messages,
     stamp_ns,
 )
@@ -316,6 +317,11 @@ class StereoDepthNode(Node):
                             f"({left_out}): {reason}",
                             warning=True)
 
+    def _report_defect(self, error: Exception) -> None:
+        """A frame lost to an exception the code did not expect: counted and logged."""
+        self._health.dropped(f"unexpected {type(error).__name__}: {error}")
+        self.report_callback_failure()
+
     def report_callback_failure(self) -> None:
         """Log the exception being handled: its traceback the first time, then a count."""
         error = sys.exc_info()[1]
@@ -356,8 +362,7 @@ class StereoDepthNode(Node):
                 self._report_dropped_frame(job.stamp, str(error))
                 continue
             except Exception as error:  # a defect must not take the node down with it
-                self._health.dropped(f"unexpected {type(error).__name__}: {error}")
-                self.report_callback_failure()
+                self._report_defect(error)
                 continue
             if not self._to_publish.put_when_free(job):
                 return
@@ -368,13 +373,12 @@ class StereoDepthNode(Node):
             try:
                 self._publish(job)
             except Exception as error:  # a defect must not take the node down with it
-                self._health.dropped(f"unexpected {type(error).__name__}: {error}")
-                self.report_callback_failure()
+                self._report_defect(error)
 
     def _publish(self, job: FrameJob) -> None:
         assert job.frame is not None
-        refusal = job.frame.geometry.depth_refusal
-        if refusal is not None and {DEPTH, POINTS} & set(job.wanted):
+        refusal = depth_refusal_for(job.frame, job.wanted)
+        if refusal is not None:
             self._report_depth_refused(job.stamp, refusal)
         messages = frame_messages(job.frame, job.inputs[1].header, job.wanted, job.settings,
                                   self._cloud_buffer, self._role.cloud_without_depth)
@@ -463,4 +467,7 @@ def point_cloud_node() -> int:
 
 
 if __name__ == "__main__":  # python -m stereo_depth_node.ros.node [--role NAME] --ros-args ...
-    sys.exit(main(role=ROLES[sys.argv[2]] if sys.argv[1:2] == ["--role"] else STEREO_DEPTH))
+    name = "".join(sys.argv[2:3]) if sys.argv[1:2] == ["--role"] else STEREO_DEPTH.node_name
+    if name not in ROLES:
+        sys.exit(f"unknown --role {name!r}; the roles are {', '.join(ROLES)}")
+    sys.exit(main(role=ROLES[name]))
