@@ -4,9 +4,10 @@
 
 The same launch arguments as image_pipeline's ``stereo_image_proc.launch.py``, with the
 same defaults (those of :mod:`stereo_depth_node.core.parameters`, which are
-stereo_image_proc's), start ``disparity_node`` and ``point_cloud_node`` in ``namespace``,
-fed from ``<left_namespace>/image_rect_color``, ``<left_namespace>/camera_info`` and the
-right camera's. With ``launch_image_proc`` (default true, as upstream) image_proc's own
+stereo_image_proc's), start ``disparity_node`` and ``point_cloud_node`` in ``namespace``:
+the disparity from ``<left_namespace>/image_rect`` and ``<right_namespace>/image_rect``
+(mono), the cloud's colours from ``<left_namespace>/image_rect_color``, and both cameras'
+``camera_info``. With ``launch_image_proc`` (default true, as upstream) image_proc's own
 launch file debayers and rectifies each camera in a component container (``container``,
 or one started here), so a raw camera works as it does with stereo_image_proc.
 
@@ -91,9 +92,9 @@ def generate_launch_description() -> LaunchDescription:
     disparity = Node(
         package=PACKAGE, executable="disparity_node", namespace=LaunchConfiguration("namespace"),
         parameters=[{name: LaunchConfiguration(name) for name in DISPARITY_PARAMETERS}],
-        remappings=[("left/image_rect", camera_topic("left", "image_rect_color")),
+        remappings=[("left/image_rect", camera_topic("left", "image_rect")),
                     ("left/camera_info", camera_topic("left", "camera_info")),
-                    ("right/image_rect", camera_topic("right", "image_rect_color")),
+                    ("right/image_rect", camera_topic("right", "image_rect")),
                     ("right/camera_info", camera_topic("right", "camera_info"))],
         output="screen")
     point_cloud = Node(

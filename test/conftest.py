@@ -117,11 +117,11 @@ def client(ros_env, namespace):
 
 @pytest.hookimpl(tryfirst=True)  # before the built-in -m selection looks at the markers
 def pytest_collection_modifyitems(items):
-    """Put the ``ros`` marker on launch_testing's items for test_launch.py.
+    """Put the ``ros`` marker on launch_testing's items for the test_launch*.py files.
 
     launch_testing collects that file as a plain ``pytest.File``, not a ``Module``, so its
     module-level ``pytestmark`` never reaches the launch test's items.
     """
     for item in items:
-        if item.path.name == "test_launch.py":
+        if item.path.name.startswith("test_launch"):
             item.add_marker(pytest.mark.ros)
