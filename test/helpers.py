@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 
+from stereo_depth_node.testing.raw_scenes import distorted
 from stereo_depth_node.testing.scenes import Layer, layered_scene, motorcycle
 
 SECOND = 1_000_000_000  # stamps are integer nanoseconds
@@ -61,6 +62,15 @@ def make_tiny_scene():
 def load_motorcycle():
     """The Middlebury Motorcycle pair from scikit-image, loaded once per session (read-only)."""
     return _read_only(motorcycle())
+
+
+@functools.cache
+def load_raw_motorcycle(distortion_model="plumb_bob"):
+    """The Motorcycle pair as two tilted cameras with that lens record it; made once.
+
+    With the cameras' full calibrations (see stereo_depth_node.testing.raw_scenes.distorted).
+    """
+    return distorted(load_motorcycle(), distortion_model)
 
 
 def run_cli(*args, timeout=120):

@@ -108,3 +108,28 @@ def test_rgb8_conversions():
     np.testing.assert_array_equal(to_rgb8(np.array([[9]], np.uint8), "8UC1"), [[[9, 9, 9]]])
     np.testing.assert_array_equal(to_rgb8(np.array([[[1, 2, 3, 4]]], np.uint8), "bgra8"),
                                   [[[3, 2, 1]]])
+
+
+@pytest.mark.parametrize("pattern", ["rggb", "bggr", "gbrg", "grbg"])
+@pytest.mark.parametrize("bits", [8, 16])
+def test_each_bayer_pattern_round_trips_a_known_colour_image(pattern, bits):
+    import cv2
+    from skimage import data
+
+    from stereo_depth_node.testing.raw_scenes import bayer_mosaic
+
+    # a smooth colour image: demosaicing is exact but for interpolation between samples
+    rgb = cv2.GaussianBlur(data.astronaut()[:200, :200], (7, 7), 2)
+    scale = 1 if bits == 8 else 257
+    mosaic = bayer_mosaic(rgb.astype(np.uint16) * scale if bits == 16 else rgb, pattern)
+    encoding = f"bayer_{pattern}{bits}"
+    inner = (slice(4, -4), slice(4, -4))
+    colour = to_rgb8(mosaic, encoding)
+    assert colour.shape == (200, 200, 3) and colour.dtype == np.uint8
+    error = np.abs(colour[inner].astype(int) - rgb[inner])
+    assert error.mean() < 1.0  # measured 0.4; another pattern's order gives over 10
+    swapped = np.abs(colour[inner][..., ::-1].astype(int) - rgb[inner]).mean()
+    assert swapped > 10 * error.mean()
+    grey = to_mono8(mosaic, encoding)
+    expected_grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    assert np.abs(grey[inner].astype(int) - expected_grey[inner]).mean() < 1.0

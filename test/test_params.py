@@ -141,6 +141,7 @@ NODE_DEFAULTS = {"approximate_sync": False, "approximate_sync_tolerance_seconds"
                  "depth_in_millimetres": False, "min_depth": 0.0, "max_depth": 0.0,
                  "point_cloud_decimation": 1, "point_cloud_valid_only": False,
                  "use_image_rect_color": False, "use_system_default_qos": False,
+                 "rectify": False, "interpolation": 1, "image_transport": "raw",
                  "no_sync_warning_seconds": 3.0, "diagnostics_period_seconds": 1.0}
 
 
@@ -150,7 +151,8 @@ def test_node_settings_defaults_and_flags():
     assert [s.name for s in NODE_PARAMETERS if s.rebuilds_synchronizer] == \
         ["approximate_sync", "approximate_sync_tolerance_seconds", "queue_size"]
     assert [s.name for s in PARAMETERS.values() if s.read_only] == \
-        ["use_image_rect_color", "use_system_default_qos", "diagnostics_period_seconds"]
+        ["use_image_rect_color", "use_system_default_qos", "rectify", "image_transport",
+         "diagnostics_period_seconds"]
 
 
 @pytest.mark.parametrize("name, value, allowed", [
@@ -158,12 +160,22 @@ def test_node_settings_defaults_and_flags():
     ("approximate_sync_tolerance_seconds", -0.001, "0.0..3600.0"),
     ("queue_size", 0, "1..1000"),
     ("queue_size", 2.7, "1..1000"),
+    ("interpolation", 5, "0..4"),
+    ("image_transport", "theora", "one of 'raw', 'compressed'"),
+    ("image_transport", 1, "one of 'raw', 'compressed'"),
 ])
 def test_node_settings_are_checked_as_strictly_as_matcher_parameters(name, value, allowed):
     with pytest.raises(ValueError) as error:
         NodeSettings(**{name: value})
     assert f"'{name}'" in str(error.value) and repr(value) in str(error.value)
     assert allowed in str(error.value)
+
+
+def test_rectify_takes_its_colours_from_the_raw_image_not_image_rect_color():
+    assert NodeSettings(rectify=True).rectify
+    with pytest.raises(ValueError, match="'rectify' and 'use_image_rect_color' cannot both be "
+                                         "true"):
+        NodeSettings(rectify=True, use_image_rect_color=True)
 
 
 def test_a_depth_range_must_not_be_empty():

@@ -35,11 +35,24 @@ ENCODINGS: dict[str, EncodingInfo] = {
     "bgra8": EncodingInfo(np.dtype(np.uint8), 4),
     "16UC1": EncodingInfo(np.dtype(np.uint16), 1),
     "32FC1": EncodingInfo(np.dtype(np.float32), 1),
+    **{f"bayer_{pattern}{bits}": EncodingInfo(np.dtype(np.uint8 if bits == 8 else np.uint16), 1)
+       for pattern in ("rggb", "bggr", "gbrg", "grbg") for bits in (8, 16)},
 }
+
+# The colour filter arrays, by ROS pattern (the colours of the top-left 2 x 2 pixels), as
+# OpenCV names them (after the second row's second and third pixels): demosaicing codes.
+_BAYER_TO_GRAY = {"rggb": cv2.COLOR_BayerBG2GRAY, "bggr": cv2.COLOR_BayerRG2GRAY,
+                  "gbrg": cv2.COLOR_BayerGR2GRAY, "grbg": cv2.COLOR_BayerGB2GRAY}
+_BAYER_TO_RGB = {"rggb": cv2.COLOR_BayerBG2RGB, "bggr": cv2.COLOR_BayerRG2RGB,
+                 "gbrg": cv2.COLOR_BayerGR2RGB, "grbg": cv2.COLOR_BayerGB2RGB}
+BAYER_ENCODINGS = tuple(name for name in ENCODINGS if name.startswith("bayer_"))
 
 # Encodings that hold intensity images a matcher can use (not depth or disparity). The
 # single-channel generic ones (8UC1, 16UC1) are taken as mono8 and mono16, as cv_bridge does.
-INTENSITY_ENCODINGS = ("mono8", "mono16", "rgb8", "bgr8", "rgba8", "bgra8", "8UC1", "16UC1")
+INTENSITY_ENCODINGS = ("mono8", "mono16", "rgb8", "bgr8", "rgba8", "bgra8", "8UC1", "16UC1",
+                       *BAYER_ENCODINGS)
+# Those with colour (Bayer images have it once demosaiced).
+COLOUR_ENCODINGS = ("rgb8", "bgr8", "rgba8", "bgra8", *BAYER_ENCODINGS)
 
 _TO_GRAY = {"rgb8": cv2.COLOR_RGB2GRAY, "bgr8": cv2.COLOR_BGR2GRAY,
             "rgba8": cv2.COLOR_RGBA2GRAY, "bgra8": cv2.COLOR_BGRA2GRAY}
@@ -146,11 +159,15 @@ def to_mono8(image: np.ndarray, encoding: str) -> np.ndarray:
     """Grey uint8 image for matching, shape ``(H, W)``.
 
     16-bit images are scaled by 1/256 (as ``cv_bridge`` does); colour images are
-    converted with the ITU-R 601 weights of :func:`cv2.cvtColor`.
+    converted with the ITU-R 601 weights of :func:`cv2.cvtColor`; Bayer images are
+    demosaiced (bilinear) straight to grey.
     """
     require_intensity(encoding)
     if encoding in ("mono8", "8UC1"):
         return image
+    if encoding in BAYER_ENCODINGS:
+        return _to_8_bits(cv2.cvtColor(np.ascontiguousarray(image),
+                                       _BAYER_TO_GRAY[encoding[6:10]]))
     if encoding in ("mono16", "16UC1"):
         return (image >> 8).astype(np.uint8)
     return cv2.cvtColor(np.ascontiguousarray(image), _TO_GRAY[encoding])
@@ -165,10 +182,18 @@ def to_rgb8(image: np.ndarray, encoding: str) -> np.ndarray:
     require_intensity(encoding)
     if encoding == "rgb8":
         return image
+    if encoding in BAYER_ENCODINGS:
+        return _to_8_bits(cv2.cvtColor(np.ascontiguousarray(image),
+                                       _BAYER_TO_RGB[encoding[6:10]]))
     if encoding in _TO_RGB:
         return cv2.cvtColor(np.ascontiguousarray(image), _TO_RGB[encoding])
     mono = to_mono8(image, encoding)
     return np.broadcast_to(mono[:, :, None], mono.shape + (3,))
+
+
+def _to_8_bits(image: np.ndarray) -> np.ndarray:
+    """A 16-bit image scaled by 1/256 to uint8; an 8-bit one as it is."""
+    return image if image.dtype == np.uint8 else (image >> 8).astype(np.uint8)
 
 
 def require_intensity(encoding: str) -> None:

@@ -27,7 +27,7 @@ from stereo_depth_node.core.point_cloud import CloudLayout, cloud_layout
 ALGORITHM_BM = 0
 ALGORITHM_SGBM = 1
 
-ParameterValue = int | float | bool
+ParameterValue = int | float | bool | str
 
 _SPEC = "parameter"  # key of the field metadata that :func:`parameter` fills
 
@@ -41,8 +41,8 @@ class ParameterSpec:
     name : str
         The ROS parameter name (as in ``stereo_image_proc``).
     type : type
-        ``int``, ``float`` or ``bool``.
-    default : int, float or bool
+        ``int``, ``float``, ``bool`` or ``str``.
+    default : int, float, bool or str
         Value used when the parameter is not given.
     minimum, maximum : int or float
         Inclusive bounds (``False``/``True`` for booleans).
@@ -51,8 +51,9 @@ class ParameterSpec:
         (``2`` makes a parameter odd when ``minimum`` is odd). ``0`` otherwise.
     description : str
         One line shown by ``ros2 param describe``.
-    choices : tuple of int, optional
-        For ``int`` parameters whose allowed values are not evenly spaced.
+    choices : tuple of int or str, optional
+        For ``int`` parameters whose allowed values are not evenly spaced; the
+        values of a ``str`` parameter.
     read_only : bool
         Read once, at start-up; the node refuses changes while it runs.
     rebuilds_synchronizer : bool
@@ -70,7 +71,7 @@ class ParameterSpec:
     maximum: int | float
     step: int
     description: str
-    choices: tuple[int, ...] | None = None
+    choices: tuple[int, ...] | tuple[str, ...] | None = None
     read_only: bool = False
     rebuilds_synchronizer: bool = False
     option: str | None = None
@@ -80,6 +81,8 @@ class ParameterSpec:
         """Human-readable description of the allowed values."""
         if self.type is bool:
             return "true or false"
+        if self.type is str:
+            return "one of " + ", ".join(f"'{choice}'" for choice in self.choices or ())
         if self.choices is not None:
             return "one of " + ", ".join(map(str, self.choices))
         text = f"{self.minimum}..{self.maximum}"
@@ -102,6 +105,11 @@ class ParameterSpec:
         if self.type is bool:
             if not isinstance(value, bool):
                 raise ValueError(f"parameter '{self.name}' = {value!r} must be true or false")
+            return value
+        if self.type is str:
+            if value not in (self.choices or ()) or not isinstance(value, str):
+                raise ValueError(
+                    f"parameter '{self.name}' = {value!r} is not allowed: {self.allowed()}")
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(
@@ -126,16 +134,18 @@ class ParameterSpec:
 
 def parameter(default: ParameterValue, minimum: int | float | None = None,
               maximum: int | float | None = None, step: int = 0, *, description: str,
-              choices: tuple[int, ...] | None = None, read_only: bool = False,
-              rebuilds_synchronizer: bool = False, option: str | None = None,
-              labels: tuple[str, ...] = ()) -> Any:
+              choices: tuple[int, ...] | tuple[str, ...] | None = None,
+              read_only: bool = False, rebuilds_synchronizer: bool = False,
+              option: str | None = None, labels: tuple[str, ...] = ()) -> Any:
     """A dataclass field that declares one parameter; see :class:`ParameterSpec`.
 
     The field's name and annotation give the parameter's name and type, and
-    ``default`` its default. Booleans need no bounds.
+    ``default`` its default. Booleans and strings (``choices``) need no bounds.
     """
     if isinstance(default, bool):
         minimum, maximum = False, True
+    if isinstance(default, str):
+        minimum, maximum = 0, 0
     if minimum is None or maximum is None:
         raise TypeError("a number parameter needs a minimum and a maximum")
     rest = {"minimum": minimum, "maximum": maximum, "step": step, "description": description,
@@ -325,6 +335,20 @@ class NodeSettings(ParameterSet):
         False, read_only=True,
         description="Subscribe with the middleware's default QoS instead of sensor data QoS "
                     "(best effort); read at start-up.")
+    rectify: bool = parameter(
+        False, read_only=True,
+        description="Subscribe left/image_raw and right/image_raw instead of image_rect and "
+                    "rectify them with their camera_info's D, K, R and P (plumb_bob, "
+                    "rational_polynomial or equidistant) before matching; read at start-up.")
+    interpolation: int = parameter(
+        1, 0, 4, 1,
+        description="Interpolation of rectify, as image_proc's: 0 nearest, 1 linear, 2 cubic, "
+                    "3 area (linear in a remap), 4 Lanczos.")
+    image_transport: str = parameter(
+        "raw", choices=("raw", "compressed"), read_only=True,
+        description="Transport of the input images: raw (sensor_msgs/Image) or compressed "
+                    "(<topic>/compressed, sensor_msgs/CompressedImage, JPEG or PNG); read "
+                    "at start-up.")
     no_sync_warning_seconds: float = parameter(
         3.0, 0.1, 3600.0,
         description="Warn (log and /diagnostics) when inputs arrive but no synchronized set "
@@ -336,6 +360,10 @@ class NodeSettings(ParameterSet):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.rectify and self.use_image_rect_color:
+            raise ValueError("parameters 'rectify' and 'use_image_rect_color' cannot both be "
+                             "true: with rectify the cloud's colours come from the raw left "
+                             "image, rectified")
         if 0 < self.max_depth <= self.min_depth:
             raise ValueError(f"parameter 'max_depth' = {self.max_depth} must be greater than "
                              f"'min_depth' = {self.min_depth} (or 0 for no limit)")

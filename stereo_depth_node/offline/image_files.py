@@ -24,6 +24,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from stereo_depth_node.core.compressed import jpeg_is_complete
+
 # OpenCV refuses to decode more pixels than this (its CV_IO_MAX_IMAGE_PIXELS setting).
 OPENCV_MAX_PIXELS = int(os.environ.get("CV_IO_MAX_IMAGE_PIXELS", 1 << 30))
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -130,7 +132,7 @@ def decode_image(path: str | Path, header: ImageHeader | None = None) -> np.ndar
         data = np.fromfile(str(path), dtype=np.uint8)
     except OSError as error:
         raise ValueError(f"cannot read {path}: {error.strerror or error}") from None
-    if header is not None and header.format == "JPEG" and not _has_jpeg_end(data.tobytes()):
+    if header is not None and header.format == "JPEG" and not jpeg_is_complete(data.tobytes()):
         raise ValueError(f"cannot read {path}: the JPEG data is cut short (no end-of-image "
                          "marker after the image data)")
     image, printed = None, ""
@@ -156,18 +158,6 @@ def decode_image(path: str | Path, header: ImageHeader | None = None) -> np.ndar
         raise ValueError(f"cannot read {path}: the {header.format} data is damaged or "
                          f"unsupported{detail}")
     raise ValueError(f"cannot read {path}: not an image format OpenCV decodes{detail}")
-
-
-def _has_jpeg_end(data: bytes) -> bool:
-    """Whether a JPEG has its end-of-image marker after the image data begins.
-
-    Entropy-coded data stuffs every 0xFF byte, so FF D9 after the first
-    start-of-scan marker (FF DA) is the end marker; a file cut short has none
-    (OpenCV 4.6 decodes it silently, grey below the cut). Data appended after
-    the end (motion photos) does not matter.
-    """
-    scan = data.find(b"\xff\xda")
-    return scan < 0 or data.find(b"\xff\xd9", scan) >= 0
 
 
 def _codec_messages(printed: str) -> list[tuple[bool, str]]:

@@ -16,10 +16,12 @@ from collections.abc import Callable, Collection
 
 import numpy as np
 from builtin_interfaces.msg import Time
-from sensor_msgs.msg import CameraInfo, Image, PointCloud2, PointField
+from sensor_msgs.msg import CameraInfo, CompressedImage, Image, PointCloud2, PointField
 from std_msgs.msg import Header
 from stereo_msgs.msg import DisparityImage
 
+from stereo_depth_node.core.camera_model import CameraModel
+from stereo_depth_node.core.compressed import decode_compressed
 from stereo_depth_node.core.geometry import (
     CameraCalibration,
     StereoGeometry,
@@ -48,22 +50,26 @@ from stereo_depth_node.core.processor import (
     StereoFrame,
     StereoProcessor,
 )
+from stereo_depth_node.core.rectification import Rectifier
 
 # The node's inputs, relative to its namespace, in synchronizer order, and their types.
 INPUT_TOPICS = ("left/image_rect", "left/camera_info", "right/image_rect", "right/camera_info")
+# The image topics that rectify replaces with each camera's image_raw.
+RECTIFIED_TOPICS = ("left/image_rect", "right/image_rect")
 INPUT_TYPES = (Image, CameraInfo, Image, CameraInfo)
 # Message type of each output, by topic name (the core's output names).
 OUTPUT_TYPES = {DISPARITY: DisparityImage, DEPTH: Image, POINTS: PointCloud2, CONFIDENCE: Image}
 
 
-InputSet = tuple[Image, CameraInfo, Image, CameraInfo]  # one synchronized set, in that order
+# One synchronized set, in that order; the images compressed with image_transport compressed.
+InputSet = tuple[Image | CompressedImage, CameraInfo, Image | CompressedImage, CameraInfo]
 
 # The left camera's colour stream: the cloud's colours (point_cloud_node, use_image_rect_color).
 COLOUR_INPUT_TOPIC = "left/image_rect_color"
 # point_cloud_node's inputs (stereo_image_proc's), in synchronizer order, and their types.
 CLOUD_INPUT_TOPICS = (COLOUR_INPUT_TOPIC, "left/camera_info", "right/camera_info", "disparity")
 CLOUD_INPUT_TYPES = (Image, CameraInfo, CameraInfo, DisparityImage)
-CloudInputSet = tuple[Image, CameraInfo, CameraInfo, DisparityImage]
+CloudInputSet = tuple[Image | CompressedImage, CameraInfo, CameraInfo, DisparityImage]
 
 
 def type_name(message_type: type) -> str:
@@ -85,10 +91,34 @@ def header_at(stamp: int, frame_id: str) -> Header:
                   frame_id=frame_id)
 
 
+def camera_model_from_info(info: CameraInfo) -> CameraModel:
+    """The full calibration in a ``CameraInfo``: D, K, R, P, binning and ROI."""
+    roi = info.roi
+    return CameraModel(int(info.width), int(info.height), tuple(map(float, info.k)),
+                       tuple(map(float, info.d)), tuple(map(float, info.r)),
+                       tuple(map(float, info.p)), info.distortion_model,
+                       int(info.binning_x), int(info.binning_y),
+                       (int(roi.x_offset), int(roi.y_offset), int(roi.width), int(roi.height)),
+                       info.header.frame_id)
+
+
+def camera_info_from_model(camera: CameraModel, header: Header) -> CameraInfo:
+    """The ``CameraInfo`` of a full calibration (the inverse of :func:`camera_model_from_info`)."""
+    info = CameraInfo(header=header, width=camera.width, height=camera.height,
+                      distortion_model=camera.distortion_model, d=list(camera.D),
+                      k=list(camera.K), r=list(camera.R), p=list(camera.P),
+                      binning_x=camera.binning_x, binning_y=camera.binning_y)
+    info.roi.x_offset, info.roi.y_offset, info.roi.width, info.roi.height = camera.roi
+    return info
+
+
 def calibration_from_camera_info(info: CameraInfo) -> CameraCalibration:
-    """The rectified calibration in a ``CameraInfo`` (its ``P``, size and frame)."""
-    return CameraCalibration(int(info.width), int(info.height), np.asarray(info.p),
-                             info.header.frame_id)
+    """The rectified images' calibration in a ``CameraInfo``: ``P`` and the image size.
+
+    Both in the images' own pixels: with binning or an ROI set, the size is the ROI's,
+    binned, and ``P`` is moved and scaled to match (as image_geometry reads it).
+    """
+    return camera_model_from_info(info).rectified_calibration()
 
 
 def camera_info_message(calibration: CameraCalibration, header: Header) -> CameraInfo:
@@ -106,6 +136,24 @@ def array_from_image(image: Image) -> np.ndarray:
     """View an ``Image``'s pixels without copying (see ``image_to_array``)."""
     return image_to_array(image.data, image.height, image.width, image.encoding, image.step,
                           bool(image.is_bigendian))
+
+
+def image_pixels(message: Image | CompressedImage) -> tuple[np.ndarray, str]:
+    """The pixels of an intensity image, raw or compressed, and their encoding.
+
+    An ``Image`` is viewed without copying; a ``CompressedImage`` (JPEG or PNG)
+    is decoded.
+
+    Raises
+    ------
+    ValueError
+        An encoding that cannot be matched (the message lists those that can), or
+        compressed data that does not decode.
+    """
+    if isinstance(message, CompressedImage):
+        return decode_compressed(message.data, message.format)
+    require_intensity(message.encoding)  # before reading: the message lists input encodings
+    return array_from_image(message), message.encoding
 
 
 def image_message(array: np.ndarray, encoding: str, header: Header) -> Image:
@@ -263,18 +311,19 @@ def frame_from_disparity(inputs: CloudInputSet, color: bool,
         else None, rgb=rgb)
 
 
-def colours_of(image: Image, width: int, height: int) -> np.ndarray:
+def colours_of(image: Image | CompressedImage, width: int, height: int) -> np.ndarray:
     """The R, G, B colours of a colour (or grey) image of the frame's ``width`` x ``height``.
 
     Raises
     ------
     ValueError
-        An image that cannot be read, or of another size.
+        An image that cannot be read or decoded, or of another size.
     """
-    if (image.width, image.height) != (width, height):
-        raise ValueError(f"colour image is {image.width}x{image.height} but the frame is "
-                         f"{width}x{height}")
-    return to_rgb8(array_from_image(image), image.encoding)
+    pixels, encoding = image_pixels(image)
+    if pixels.shape[:2] != (height, width):
+        raise ValueError(f"colour image is {pixels.shape[1]}x{pixels.shape[0]} but the frame "
+                         f"is {width}x{height}")
+    return to_rgb8(pixels, encoding)
 
 
 def _sized(calibration: CameraCalibration, width: int, height: int) -> CameraCalibration:
@@ -287,10 +336,12 @@ def _sized(calibration: CameraCalibration, width: int, height: int) -> CameraCal
     return calibration
 
 
-def output_messages(processor: StereoProcessor, left_image: Image, left_info: CameraInfo,
-                    right_image: Image, right_info: CameraInfo, wanted: Collection[str],
+def output_messages(processor: StereoProcessor, left_image: Image | CompressedImage,
+                    left_info: CameraInfo, right_image: Image | CompressedImage,
+                    right_info: CameraInfo, wanted: Collection[str],
                     settings: NodeSettings,
-                    refused: Callable[[str], None] | None = None) -> dict[str, object]:
+                    refused: Callable[[str], None] | None = None,
+                    rectifier: Rectifier | None = None) -> dict[str, object]:
     """Compute the ``wanted`` outputs (names from :data:`OUTPUT_TYPES`) of one stereo frame.
 
     :func:`process_inputs`, then :func:`frame_messages`. A calibration that
@@ -304,7 +355,7 @@ def output_messages(processor: StereoProcessor, left_image: Image, left_info: Ca
         As :func:`process_inputs`.
     """
     frame = process_inputs(processor, (left_image, left_info, right_image, right_info), wanted,
-                           settings.use_color)
+                           settings.use_color, rectifier)
     refusal = depth_refusal_for(frame, wanted)
     if refusal is not None and refused:
         refused(refusal)
@@ -317,26 +368,35 @@ def depth_refusal_for(frame: StereoFrame, wanted: Collection[str]) -> str | None
 
 
 def process_inputs(processor: StereoProcessor, inputs: InputSet, wanted: Collection[str],
-                   color: bool) -> StereoFrame:
+                   color: bool, rectifier: Rectifier | None = None) -> StereoFrame:
     """Run one synchronized set of input messages through ``processor``.
 
     Only what the ``wanted`` outputs need is computed: depth for ``depth`` or
-    ``points2``, colours only with ``color``.
+    ``points2``, colours only with ``color``. Compressed images are decoded;
+    with a ``rectifier`` the images are raw and rectified first, with their
+    camera_info's D, K, R and P.
 
     Raises
     ------
     ValueError
         A frame that cannot be processed: a bad calibration, images of different
-        sizes or encodings, an unsupported encoding. The message names the problem.
+        sizes or encodings, an unsupported encoding, compressed data that does
+        not decode. The message names the problem.
     """
     left_image, left_info, right_image, right_info = inputs
-    geometry = StereoGeometry.from_calibrations(calibration_from_camera_info(left_info),
-                                                calibration_from_camera_info(right_info))
-    for image in (left_image, right_image):
-        require_intensity(image.encoding)  # before reading: the message lists input encodings
-    return processor.process(array_from_image(left_image), left_image.encoding,
-                             array_from_image(right_image), right_image.encoding, geometry,
-                             wanted, color=color)
+    pixels = [image_pixels(image) for image in (left_image, right_image)]
+    if rectifier is None:
+        calibrations = [calibration_from_camera_info(info) for info in (left_info, right_info)]
+    else:
+        cameras = [camera_model_from_info(info) for info in (left_info, right_info)]
+        colour = color and POINTS in wanted
+        pixels = [rectifier.rectify(image, encoding, camera, name, colour)
+                  for (image, encoding), camera, name in zip(pixels, cameras, ("left", "right"))]
+        calibrations = [camera.rectified_calibration() for camera in cameras]
+    (left, left_encoding), (right, right_encoding) = pixels
+    return processor.process(left, left_encoding, right, right_encoding,
+                             StereoGeometry.from_calibrations(*calibrations), wanted,
+                             color=color)
 
 
 def frame_messages(frame: StereoFrame, header: Header, wanted: Collection[str],

@@ -54,6 +54,7 @@ from stereo_depth_node.core.parameters import (
     ParameterSpec,
 )
 from stereo_depth_node.core.processor import StereoFrame, StereoProcessor
+from stereo_depth_node.core.rectification import Rectifier
 from stereo_depth_node.core.synchronizer import (
     ApproximateTimeSynchronizer,
     ExactTimeSynchronizer,
@@ -96,7 +97,7 @@ def reason_kind(reason: str) -> str:
 def _descriptor_from_spec(spec: ParameterSpec) -> ParameterDescriptor:
     descriptor = ParameterDescriptor(description=f"{spec.description} Allowed: {spec.allowed()}.",
                                      read_only=spec.read_only)
-    if spec.type is bool:
+    if spec.type in (bool, str):
         return descriptor
     if spec.type is int:
         descriptor.integer_range = [IntegerRange(from_value=spec.minimum, to_value=spec.maximum,
@@ -123,6 +124,9 @@ class StereoDepthNode(Node):
         params, self._settings = self._parameters_with({})
         self._input_topics, self._input_types = role.inputs(self._settings)
         self._processor = StereoProcessor(params)
+        # rectify: raw images, rectified in the matching thread with maps kept per calibration
+        self._rectifier = Rectifier(self._settings.interpolation) if self._settings.rectify \
+            else None
         self._synchronizer = self._make_synchronizer()
         output_qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
         self._overrides = QoSOverridingOptions.with_default_policies()
@@ -206,6 +210,8 @@ class StereoDepthNode(Node):
             self._synchronizer = self._make_synchronizer()
         if params != self._processor.params:
             self._processor.set_params(params)
+        if self._rectifier is not None:
+            self._rectifier.interpolation = self._settings.interpolation
         self.get_logger().info(
             "parameters changed: " + ", ".join(f"{p.name}={p.value}" for p in parameters))
 
@@ -355,8 +361,8 @@ class StereoDepthNode(Node):
         while (job := self._to_match.take()) is not None:
             self._health.hardware_id = job.inputs[1].header.frame_id
             try:
-                job.frame = self._role.compute(self._processor, job.inputs, job.wanted,
-                                               job.settings,
+                job.frame = self._role.compute(self._processor, self._rectifier, job.inputs,
+                                               job.wanted, job.settings,
                                                functools.partial(self._warn_input, job.stamp))
             except ValueError as error:
                 self._report_dropped_frame(job.stamp, str(error))

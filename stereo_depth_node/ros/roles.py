@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CompressedImage, Image
 
 from stereo_depth_node.core.parameters import (
     MATCHER_PARAMETERS,
@@ -33,21 +33,24 @@ from stereo_depth_node.core.processor import (
     StereoFrame,
     StereoProcessor,
 )
+from stereo_depth_node.core.rectification import Rectifier
 from stereo_depth_node.ros.messages import (
     CLOUD_INPUT_TOPICS,
     CLOUD_INPUT_TYPES,
     COLOUR_INPUT_TOPIC,
     INPUT_TOPICS,
     INPUT_TYPES,
+    RECTIFIED_TOPICS,
     colours_of,
     frame_from_disparity,
     process_inputs,
 )
 
-# What computes a frame from one synchronized set: (processor, inputs, wanted outputs,
-# settings, warn) -> frame. ValueError for a set that cannot be processed.
-FrameSource = Callable[[StereoProcessor, Any, list[str], NodeSettings, Callable[[str], None]],
-                       StereoFrame]
+# What computes a frame from one synchronized set: (processor, rectifier (with rectify),
+# inputs, wanted outputs, settings, warn) -> frame. ValueError for a set that cannot be
+# processed.
+FrameSource = Callable[[StereoProcessor, Rectifier | None, Any, list[str], NodeSettings,
+                        Callable[[str], None]], StereoFrame]
 
 
 @dataclass(frozen=True)
@@ -68,17 +71,31 @@ class NodeRole:
     colour_input: bool = False  # may take left/image_rect_color (use_image_rect_color)
 
     def inputs(self, settings: NodeSettings) -> tuple[tuple[str, ...], tuple[type, ...]]:
-        """The input topics and types, in synchronizer order, with these settings."""
+        """The input topics and types, in synchronizer order, with these settings.
+
+        ``rectify`` takes each camera's ``image_raw`` instead of ``image_rect``;
+        ``image_transport: compressed`` takes every image topic's ``/compressed``
+        (``sensor_msgs/CompressedImage``).
+        """
+        topics, types = self.input_topics, self.input_types
         if self.colour_input and settings.use_image_rect_color:
-            return self.input_topics + (COLOUR_INPUT_TOPIC,), self.input_types + (Image,)
-        return self.input_topics, self.input_types
+            topics, types = topics + (COLOUR_INPUT_TOPIC,), types + (Image,)
+        if settings.rectify:
+            topics = tuple(topic.replace("/image_rect", "/image_raw") if topic in RECTIFIED_TOPICS
+                           else topic for topic in topics)
+        if settings.image_transport == "compressed":
+            topics = tuple(f"{topic}/compressed" if kind is Image else topic
+                           for topic, kind in zip(topics, types))
+            types = tuple(CompressedImage if kind is Image else kind for kind in types)
+        return topics, types
 
 
-def _match(processor: StereoProcessor, inputs: Any, wanted: list[str], settings: NodeSettings,
+def _match(processor: StereoProcessor, rectifier: Rectifier | None, inputs: Any,
+           wanted: list[str], settings: NodeSettings,
            warn: Callable[[str], None]) -> StereoFrame:
     colour_image = inputs[4] if len(inputs) > 4 else None  # left/image_rect_color
     frame = process_inputs(processor, inputs[:4], wanted,
-                           settings.use_color and colour_image is None)
+                           settings.use_color and colour_image is None, rectifier)
     if colour_image is None or not settings.use_color or POINTS not in wanted \
             or frame.depth is None:
         return frame
@@ -86,14 +103,16 @@ def _match(processor: StereoProcessor, inputs: Any, wanted: list[str], settings:
     return dataclasses.replace(frame, rgb=colours_of(colour_image, width, height))
 
 
-def _from_disparity(processor: StereoProcessor, inputs: Any, wanted: list[str],
-                    settings: NodeSettings, warn: Callable[[str], None]) -> StereoFrame:
+def _from_disparity(processor: StereoProcessor, rectifier: Rectifier | None, inputs: Any,
+                    wanted: list[str], settings: NodeSettings,
+                    warn: Callable[[str], None]) -> StereoFrame:
     return frame_from_disparity(inputs, settings.use_color, warn)
 
 
 _SYNC_AND_QOS = ("approximate_sync", "approximate_sync_tolerance_seconds", "queue_size",
                  "use_system_default_qos", "no_sync_warning_seconds",
-                 "diagnostics_period_seconds")
+                 "diagnostics_period_seconds", "image_transport")
+_RECTIFY = ("rectify", "interpolation")  # raw images: the matching roles only
 
 STEREO_DEPTH = NodeRole("stereo_depth_node", INPUT_TOPICS, INPUT_TYPES,
                         (DISPARITY, DEPTH, POINTS, CONFIDENCE), PARAMETERS, _match,
@@ -101,10 +120,12 @@ STEREO_DEPTH = NodeRole("stereo_depth_node", INPUT_TOPICS, INPUT_TYPES,
 DISPARITY_ONLY = NodeRole(
     "disparity_node", INPUT_TOPICS, INPUT_TYPES, (DISPARITY,),
     {spec.name: spec for spec in (*MATCHER_PARAMETERS,
-                                  *(s for s in NODE_PARAMETERS if s.name in _SYNC_AND_QOS))},
+                                  *(s for s in NODE_PARAMETERS
+                                    if s.name in _SYNC_AND_QOS + _RECTIFY))},
     _match)
 POINT_CLOUD = NodeRole("point_cloud_node", CLOUD_INPUT_TOPICS, CLOUD_INPUT_TYPES,
                        (POINTS, DEPTH), {spec.name: spec for spec in NODE_PARAMETERS
-                                         if spec.name != "use_image_rect_color"},
+                                         if spec.name not in ("use_image_rect_color",
+                                                              *_RECTIFY)},
                        _from_disparity, cloud_without_depth=True)
 ROLES = {role.node_name: role for role in (STEREO_DEPTH, DISPARITY_ONLY, POINT_CLOUD)}

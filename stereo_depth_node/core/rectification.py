@@ -1,0 +1,125 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
+"""Rectifying raw camera images (distorted, possibly Bayer) with their calibration.
+
+A :class:`Rectifier` keeps the remapping tables of the calibrations it has seen (built
+once with :func:`cv2.initUndistortRectifyMap`, or its fisheye form for
+``equidistant``, as fixed-point maps) and turns a raw image into the rectified grey or
+colour image the matcher takes. A calibration that needs no rectifying costs only the
+conversion to grey or colour.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import cv2
+import numpy as np
+
+from stereo_depth_node.core.camera_model import CameraModel
+from stereo_depth_node.core.image_encoding import COLOUR_ENCODINGS, to_mono8, to_rgb8
+
+# image_proc's interpolation values; cv2.remap takes INTER_AREA as INTER_LINEAR.
+INTERPOLATIONS = {0: cv2.INTER_NEAREST, 1: cv2.INTER_LINEAR, 2: cv2.INTER_CUBIC,
+                  3: cv2.INTER_AREA, 4: cv2.INTER_LANCZOS4}
+# Calibrations whose maps are kept: both cameras, and both again after a change.
+KEPT_MAPS = 4
+
+Maps = tuple[np.ndarray, np.ndarray]
+
+
+def rectification_maps(camera: CameraModel) -> Maps:
+    """Fixed-point remapping tables from the raw image to the rectified one.
+
+    Returns
+    -------
+    map1 : numpy.ndarray
+        Shape ``(h, w, 2)``, int16: integer source coordinates (``CV_16SC2``).
+    map2 : numpy.ndarray
+        Shape ``(h, w)``, uint16: their sub-pixel parts, for :func:`cv2.remap`.
+        ``(w, h)`` is ``camera.image_size``.
+    """
+    build = cv2.fisheye.initUndistortRectifyMap if camera.distortion_model == "equidistant" \
+        else cv2.initUndistortRectifyMap
+    map1, map2 = build(camera.raw_camera_matrix(), camera.distortion(),
+                       np.array(camera.R, dtype=np.float64).reshape(3, 3),
+                       camera.rectified_projection(), camera.image_size, cv2.CV_16SC2)
+    return map1, map2
+
+
+class Rectifier:
+    """Raw images to rectified ones, with the maps of recent calibrations kept.
+
+    Parameters
+    ----------
+    interpolation : int
+        One of :data:`INTERPOLATIONS` (image_proc's values).
+
+    Attributes
+    ----------
+    maps_built : int
+        How many calibrations' maps have been built (one per calibration seen).
+    """
+
+    def __init__(self, interpolation: int = 1) -> None:
+        self.interpolation = interpolation
+        self.maps_built = 0
+        self._maps: OrderedDict[CameraModel, Maps] = OrderedDict()
+
+    def rectify(self, image: np.ndarray, encoding: str, camera: CameraModel, name: str,
+                colour: bool) -> tuple[np.ndarray, str]:
+        """The rectified image of one camera, and its encoding.
+
+        Parameters
+        ----------
+        image : numpy.ndarray
+            The raw image, as read by
+            :func:`stereo_depth_node.core.image_encoding.image_to_array` (any
+            intensity encoding, Bayer included), of ``camera.image_size``.
+        encoding : str
+            Its ROS encoding.
+        camera : CameraModel
+            Its calibration (checked with :meth:`CameraModel.check_rectifiable`).
+        name : str
+            ``left`` or ``right``, for error messages.
+        colour : bool
+            Keep colour (``rgb8``) when the image has it; else grey (``mono8``).
+
+        Returns
+        -------
+        rectified : numpy.ndarray
+            Shape ``(h, w)`` uint8 (``mono8``) or ``(h, w, 3)`` uint8 (``rgb8``).
+        encoding : str
+            ``mono8`` or ``rgb8``.
+
+        Raises
+        ------
+        ValueError
+            An uncalibrated or unsupported calibration, or an image of another size.
+        """
+        camera.check_rectifiable(name)
+        width, height = camera.image_size
+        if image.shape[:2] != (height, width):
+            raise ValueError(
+                f"{name} image is {image.shape[1]}x{image.shape[0]} but its camera_info gives "
+                f"{width}x{height} (width, height, roi, binning)")
+        if colour and encoding in COLOUR_ENCODINGS:
+            converted, converted_encoding = np.ascontiguousarray(to_rgb8(image, encoding)), "rgb8"
+        else:
+            converted, converted_encoding = to_mono8(image, encoding), "mono8"
+        if not camera.needs_rectification:
+            return converted, converted_encoding
+        map1, map2 = self._maps_of(camera)
+        return cv2.remap(converted, map1, map2, INTERPOLATIONS[self.interpolation]), \
+            converted_encoding
+
+    def _maps_of(self, camera: CameraModel) -> Maps:
+        maps = self._maps.get(camera)
+        if maps is None:
+            maps = rectification_maps(camera)
+            self.maps_built += 1
+            self._maps[camera] = maps
+            if len(self._maps) > KEPT_MAPS:
+                self._maps.popitem(last=False)
+        self._maps.move_to_end(camera)
+        return maps
