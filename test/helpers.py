@@ -139,6 +139,30 @@ def publish_until(stream, publish, condition, timeout, period=0.2):
     return True
 
 
+def input_publishers(stream, topics, types):
+    """Publishers on a node's inputs (sensor data QoS, as cameras publish), by topic."""
+    from rclpy.qos import qos_profile_sensor_data
+
+    return {topic: stream.create_publisher(msg_type, topic, qos_profile_sensor_data)
+            for topic, msg_type in zip(topics, types)}
+
+
+def send_set(stream, publishers, messages, stamp, outputs, attempts=50):
+    """Publish one input set until the outputs for ``stamp`` arrive; whether they did.
+
+    ``messages`` in the publishers' order; sent again every 0.2 s, as discovery may lag.
+    """
+    def arrived():
+        return all(stamp in stream.received.messages.get(t, {}) for t in outputs)
+
+    for _ in range(attempts):
+        for publisher, message in zip(publishers.values(), messages):
+            publisher.publish(message)
+        if stream.spin_until(arrived, 0.2):
+            return True
+    return False
+
+
 def connect(client, scene, timeout=30.0):
     """Wait until the node and the client match, and the node answers a frame."""
     assert client.spin_until(client.connected, timeout), "node did not match the client"

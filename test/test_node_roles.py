@@ -4,7 +4,6 @@
 
 import numpy as np
 import pytest
-from rclpy.qos import qos_profile_sensor_data
 from sensor_msgs.msg import CameraInfo
 from stereo_msgs.msg import DisparityImage
 
@@ -22,28 +21,9 @@ from stereo_depth_node.ros.messages import (
     points_from_cloud_message,
 )
 
-from helpers import IN_BACKGROUND, IN_BOX, SECOND, connect, send
+from helpers import IN_BACKGROUND, IN_BOX, SECOND, connect, input_publishers, send, send_set
 
 pytestmark = pytest.mark.ros
-
-
-def cloud_inputs(stream):
-    """Publishers on point_cloud_node's four inputs, on the client's node."""
-    return {topic: stream.create_publisher(msg_type, topic, qos_profile_sensor_data)
-            for topic, msg_type in zip(CLOUD_INPUT_TOPICS, CLOUD_INPUT_TYPES)}
-
-
-def send_cloud_inputs(stream, publishers, messages, stamp, outputs=("points2",)):
-    """Publish one set until the node's outputs for ``stamp`` arrive (discovery may lag)."""
-    def arrived():
-        return all(stamp in stream.received.messages.get(t, {}) for t in outputs)
-
-    for _ in range(50):
-        for topic, message in zip(CLOUD_INPUT_TOPICS, messages):
-            publishers[topic].publish(message)
-        if stream.spin_until(arrived, 0.2):
-            return True
-    return False
 
 
 def test_point_cloud_node_turns_a_disparity_into_depth_and_coloured_points(start_node, client,
@@ -51,7 +31,7 @@ def test_point_cloud_node_turns_a_disparity_into_depth_and_coloured_points(start
     scene = box_scene
     node = start_node(role="point_cloud_node")
     stream = client(["points2", "depth"])
-    publishers = cloud_inputs(stream)
+    publishers = input_publishers(stream, CLOUD_INPUT_TOPICS, CLOUD_INPUT_TYPES)
     frame = StereoProcessor(MatcherParams()).process(scene.left, "mono8", scene.right, "mono8",
                                                      scene.geometry)
     header = header_at(7 * SECOND, scene.left_calibration.frame_id)
@@ -60,7 +40,7 @@ def test_point_cloud_node_turns_a_disparity_into_depth_and_coloured_points(start
                 camera_info_message(scene.left_calibration, header),
                 camera_info_message(scene.right_calibration, header),
                 disparity_message(frame, header))
-    assert send_cloud_inputs(stream, publishers, messages, 7 * SECOND, ("points2", "depth")), \
+    assert send_set(stream, publishers, messages, 7 * SECOND, ("points2", "depth")), \
         node.output()
     cloud = stream.received.messages["points2"][7 * SECOND]
     assert cloud.header.frame_id == "left_camera_optical_frame" and cloud.point_step == 32
@@ -81,7 +61,7 @@ def test_point_cloud_node_takes_stereo_image_procs_loose_fixture(start_node, cli
     # with an empty encoding, f = t = 0 and float64 data twice as long as step x height.
     node = start_node(role="point_cloud_node")
     stream = client(["points2"])
-    publishers = cloud_inputs(stream)
+    publishers = input_publishers(stream, CLOUD_INPUT_TOPICS, CLOUD_INPUT_TYPES)
     header = header_at(9 * SECOND, "camera")
     width, height = 64, 48
     disparity = DisparityImage(header=header, f=0.0, t=0.0, min_disparity=0.0,
@@ -92,7 +72,7 @@ def test_point_cloud_node_takes_stereo_image_procs_loose_fixture(start_node, cli
     disparity.image.data = np.ones(width * height, np.float64).tobytes()
     messages = (image_message(np.zeros((height, width, 3), np.uint8), "bgr8", header),
                 CameraInfo(header=header), CameraInfo(header=header), disparity)
-    assert send_cloud_inputs(stream, publishers, messages, 9 * SECOND), node.output()
+    assert send_set(stream, publishers, messages, 9 * SECOND, ("points2",)), node.output()
     cloud = stream.received.messages["points2"][9 * SECOND]
     assert (cloud.height, cloud.width, cloud.point_step) == (height, width, 32)
     assert [(f.name, f.offset) for f in cloud.fields] == \
