@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -219,10 +219,19 @@ def _run_process(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from stereo_depth_node.ros.bag_io import BagError, BagReader
-    from stereo_depth_node.ros.bag_process import ProcessOptions, process_bag
+    from stereo_depth_node.ros.bag_process import (
+        ProcessOptions,
+        process_bag,
+        resolve_input_topics,
+    )
+    from stereo_depth_node.ros.roles import STEREO_DEPTH
 
     params, settings = parameters_from_args(args)
-    topics = (args.left_image, args.left_info, args.right_image, args.right_info)
+    # the node's input names with these settings (image_raw with rectify), absolute
+    defaults = [f"/{topic}" for topic in STEREO_DEPTH.inputs(settings)[0][:4]]
+    given = (args.left_image, args.left_info, args.right_image, args.right_info)
+    topics = cast(tuple[str, str, str, str],
+                  tuple(topic or default for topic, default in zip(given, defaults)))
     try:
         options = ProcessOptions(
             input_topics=topics, params=params, settings=settings,
@@ -231,7 +240,7 @@ def _run_process(args: argparse.Namespace) -> int:
             outputs=("disparity", "depth", "points2") + (("confidence",) if args.confidence
                                                            else ()))
         with BagReader(args.bag) as reader:
-            total = sum(reader.counts.get(t, 0) for t in topics)
+            total = sum(reader.counts.get(t, 0) for t in resolve_input_topics(reader, topics)[0])
         with tqdm(total=total, unit="msg", disable=None, desc="process") as bar:
             try:
                 summary = process_bag(args.bag, args.out, options, progress=bar.update)
@@ -298,10 +307,12 @@ def _add_process_command(commands: Subcommands) -> None:
     process = commands.add_parser("process", help="disparity, depth and points2 for a bag")
     process.add_argument("bag", type=Path, help="input rosbag2 folder (sqlite3 or mcap)")
     process.add_argument("--out", type=Path, required=True, help="output bag folder (new)")
-    process.add_argument("--left-image", default="/left/image_rect")
-    process.add_argument("--left-info", default="/left/camera_info")
-    process.add_argument("--right-image", default="/right/image_rect")
-    process.add_argument("--right-info", default="/right/camera_info")
+    image_help = ("default /{0}/image_rect, /{0}/image_raw with rectify; read from its "
+                  "/compressed (sensor_msgs/CompressedImage) when the bag has only that")
+    process.add_argument("--left-image", help=image_help.format("left"))
+    process.add_argument("--left-info", help="default /left/camera_info")
+    process.add_argument("--right-image", help=image_help.format("right"))
+    process.add_argument("--right-info", help="default /right/camera_info")
     process.add_argument("--output-prefix", default="", metavar="NS",
                          help="namespace of the output topics (default: /disparity etc.)")
     process.add_argument("--confidence", action="store_true",

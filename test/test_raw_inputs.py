@@ -114,3 +114,15 @@ def test_a_colour_image_of_the_disparitys_size_is_read_compressed_too():
                                   load_raw_motorcycle().rectified.left)
     with pytest.raises(ValueError, match="colour image is 741x500 but the frame is 640x480"):
         colours_of(inputs[0], 640, 480)
+
+
+def test_with_rectify_the_disparity_does_not_depend_on_the_outputs_wanted():
+    raw = load_raw_motorcycle()
+    inputs = tuple(raw_input_messages(raw, SECOND))
+    processor = StereoProcessor(MOTORCYCLE_PARAMS)
+    alone = process_inputs(processor, inputs, ["disparity"], True, Rectifier())
+    coloured = process_inputs(processor, inputs, OUTPUTS, True, Rectifier())
+    np.testing.assert_array_equal(alone.disparity, coloured.disparity)
+    assert alone.rgb is None
+    expected, _ = Rectifier().rectify(raw.left, "rgb8", raw.left_camera, "left", colour=True)
+    np.testing.assert_array_equal(coloured.rgb, expected)

@@ -13,17 +13,24 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from rclpy.serialization import deserialize_message, serialize_message
+from sensor_msgs.msg import CompressedImage, Image
 
 from stereo_depth_node.core.parameters import MatcherParams, NodeSettings
 from stereo_depth_node.core.processor import StereoProcessor
+from stereo_depth_node.core.rectification import Rectifier
 from stereo_depth_node.core.synchronizer import make_synchronizer
-from stereo_depth_node.ros.bag_io import BagError, BagReader, BagWriter, check_topic_name
+from stereo_depth_node.ros.bag_io import (
+    BagError,
+    BagReader,
+    BagWriter,
+    check_topic_name,
+    message_class,
+)
 from stereo_depth_node.ros.messages import (
     INPUT_TYPE_NAMES,
-    INPUT_TYPES,
     OUTPUT_TYPES,
     InputSet,
     output_messages,
@@ -31,12 +38,17 @@ from stereo_depth_node.ros.messages import (
     type_name,
 )
 
+# What an image input topic may hold: raw images, or image_transport's compressed ones.
+IMAGE_TYPE_NAMES = (type_name(Image), type_name(CompressedImage))
+
 
 @dataclass(frozen=True)
 class ProcessOptions:
     """What to read, how to pair it, and what to write."""
 
-    input_topics: tuple[str, str, str, str]  # left image, left info, right image, right info
+    # left image, left info, right image, right info; an image topic the bag lacks is read
+    # from its /compressed when the bag has that (see resolve_input_topics)
+    input_topics: tuple[str, str, str, str]
     params: MatcherParams = field(default_factory=MatcherParams)
     settings: NodeSettings = field(default_factory=NodeSettings)
     output_prefix: str = ""
@@ -112,21 +124,24 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     _check_topics(options)
     summary = ProcessSummary()
     processor = StereoProcessor(options.params)
+    rectifier = Rectifier(options.settings.interpolation) if options.settings.rectify else None
     with BagReader(in_path) as reader:
-        _check_input_types(reader, options.input_topics)
+        topics, types = resolve_input_topics(reader, options.input_topics)
         with BagWriter(out_path, options.storage) as writer:
             def on_input(topic: str, index: int, timestamp: int, data: bytes) -> None:
                 if progress is not None:
                     progress(1)
                 if options.include_inputs:
-                    writer.write(topic, INPUT_TYPE_NAMES[index], timestamp, data)
+                    writer.write(topic, types[index], timestamp, data)
 
-            for frame, timestamp in _synchronized_frames(reader, options, summary, on_input):
+            for frame, timestamp in _synchronized_frames(reader, topics, types, options,
+                                                         summary, on_input):
                 summary.frames_paired += 1
                 try:
                     messages = output_messages(processor, *frame, options.outputs,
                                                options.settings,
-                                               refused=summary.count_without_depth)
+                                               refused=summary.count_without_depth,
+                                               rectifier=rectifier)
                 except ValueError as error:
                     summary.dropped[str(error)] += 1
                     continue
@@ -141,7 +156,8 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     return summary
 
 
-def _synchronized_frames(reader: BagReader, options: ProcessOptions, summary: ProcessSummary,
+def _synchronized_frames(reader: BagReader, topics: tuple[str, ...], types: tuple[str, ...],
+                         options: ProcessOptions, summary: ProcessSummary,
                          on_input: Callable[[str, int, int, bytes], None],
                          ) -> Iterator[tuple[InputSet, int]]:
     """Synchronized input sets, each with the bag time of the message that completed it.
@@ -150,18 +166,19 @@ def _synchronized_frames(reader: BagReader, options: ProcessOptions, summary: Pr
     ``summary``; calls ``on_input(topic, index, bag_time, data)`` for every message read.
     """
     settings = options.settings
-    synchronizer = make_synchronizer(len(INPUT_TYPES), settings.queue_size,
+    synchronizer = make_synchronizer(len(topics), settings.queue_size,
                                      settings.approximate_sync,
                                      settings.approximate_sync_tolerance_seconds)
-    index_of = {topic: i for i, topic in enumerate(options.input_topics)}
+    index_of = {topic: i for i, topic in enumerate(topics)}
+    classes = [message_class(name) for name in types]
     bag_time = 0
-    for topic, bag_time, data in reader.messages(options.input_topics):
+    for topic, bag_time, data in reader.messages(topics):
         index = index_of[topic]
         on_input(topic, index, bag_time, data)
         if index == 0:
             summary.frames_in += 1
         try:
-            message = deserialize_message(data, INPUT_TYPES[index])
+            message: Any = deserialize_message(data, classes[index])
         except RuntimeError:  # rclpy's RMWError: truncated or corrupt CDR data
             summary.dropped[_undecodable(topic)] += 1
             summary.undecodable[topic] += 1
@@ -175,13 +192,30 @@ def _synchronized_frames(reader: BagReader, options: ProcessOptions, summary: Pr
     summary.dropped_unpaired = synchronizer.stats.dropped
 
 
-def _check_input_types(reader: BagReader, topics: tuple[str, str, str, str]) -> None:
-    """BagError naming the topic unless each input topic holds its message type."""
-    reader.require_topics(topics)
-    for topic, expected in zip(topics, INPUT_TYPE_NAMES):
-        if reader.topics[topic] != expected:
+def resolve_input_topics(reader: BagReader, topics: tuple[str, str, str, str]
+                         ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The input topics to read, and their types, from the bag's topic types.
+
+    An image topic the bag lacks is read from its ``/compressed`` (image_transport's
+    name) when the bag has that. Images may be ``sensor_msgs/Image`` or
+    ``sensor_msgs/CompressedImage``.
+
+    Raises
+    ------
+    BagError
+        A topic the bag lacks (the message lists those it has), or one that holds
+        another type.
+    """
+    resolved = tuple(f"{topic}/compressed" if expected in IMAGE_TYPE_NAMES and
+                     topic not in reader.topics and f"{topic}/compressed" in reader.topics
+                     else topic for topic, expected in zip(topics, INPUT_TYPE_NAMES))
+    reader.require_topics(resolved)
+    for topic, expected in zip(resolved, INPUT_TYPE_NAMES):
+        allowed = IMAGE_TYPE_NAMES if expected in IMAGE_TYPE_NAMES else (expected,)
+        if reader.topics[topic] not in allowed:
             raise BagError(f"topic {topic} in {reader.path} holds {reader.topics[topic]}, "
-                           f"expected {expected}")
+                           f"expected {' or '.join(allowed)}")
+    return resolved, tuple(reader.topics[topic] for topic in resolved)
 
 
 def _check_topics(options: ProcessOptions) -> None:

@@ -386,17 +386,23 @@ def process_inputs(processor: StereoProcessor, inputs: InputSet, wanted: Collect
     left_image, left_info, right_image, right_info = inputs
     pixels = [image_pixels(image) for image in (left_image, right_image)]
     if rectifier is None:
-        calibrations = [calibration_from_camera_info(info) for info in (left_info, right_info)]
-    else:
-        cameras = [camera_model_from_info(info) for info in (left_info, right_info)]
-        colour = color and POINTS in wanted
-        pixels = [rectifier.rectify(image, encoding, camera, name, colour)
-                  for (image, encoding), camera, name in zip(pixels, cameras, ("left", "right"))]
-        calibrations = [camera.rectified_calibration() for camera in cameras]
-    (left, left_encoding), (right, right_encoding) = pixels
-    return processor.process(left, left_encoding, right, right_encoding,
-                             StereoGeometry.from_calibrations(*calibrations), wanted,
-                             color=color)
+        (left, left_encoding), (right, right_encoding) = pixels
+        geometry = StereoGeometry.from_calibrations(calibration_from_camera_info(left_info),
+                                                    calibration_from_camera_info(right_info))
+        return processor.process(left, left_encoding, right, right_encoding, geometry, wanted,
+                                 color=color)
+    cameras = [camera_model_from_info(info) for info in (left_info, right_info)]
+    # grey images matched whatever the outputs, so the disparity does not depend on them
+    (left, encoding), (right, _) = [
+        rectifier.rectify(image, image_encoding, camera, name, colour=False)
+        for (image, image_encoding), camera, name in zip(pixels, cameras, ("left", "right"))]
+    geometry = StereoGeometry.from_calibrations(*(camera.rectified_calibration()
+                                                  for camera in cameras))
+    frame = processor.process(left, encoding, right, encoding, geometry, wanted, color=False)
+    if not color or POINTS not in wanted or frame.depth is None:
+        return frame
+    colours, colour_encoding = rectifier.rectify(*pixels[0], cameras[0], "left", colour=True)
+    return dataclasses.replace(frame, rgb=to_rgb8(colours, colour_encoding))
 
 
 def frame_messages(frame: StereoFrame, header: Header, wanted: Collection[str],

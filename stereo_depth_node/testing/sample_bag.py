@@ -9,25 +9,38 @@ from pathlib import Path
 
 from rclpy.serialization import serialize_message
 
+from stereo_depth_node.core.parameters import NodeSettings
 from stereo_depth_node.ros.bag_io import BagWriter
 from stereo_depth_node.ros.messages import INPUT_TOPICS, type_name
-from stereo_depth_node.testing.frames import stereo_input_messages
+from stereo_depth_node.ros.roles import STEREO_DEPTH
+from stereo_depth_node.testing.frames import raw_input_messages, stereo_input_messages
+from stereo_depth_node.testing.raw_scenes import RawStereoScene
 from stereo_depth_node.testing.scenes import StereoScene
 
 DEFAULT_TOPICS = tuple(f"/{topic}" for topic in INPUT_TOPICS)
 
 
-def write_stereo_bag(path: str | Path, scene: StereoScene, stamps: Iterable[int],
-                     storage: str = "mcap", topics: Sequence[str] = DEFAULT_TOPICS,
-                     ) -> int:
+def write_stereo_bag(path: str | Path, scene: StereoScene | RawStereoScene,
+                     stamps: Iterable[int], storage: str = "mcap",
+                     topics: Sequence[str] | None = None, codec: str | None = None) -> int:
     """Record ``scene`` once per stamp (ns) on the four input topics; return the frame count.
 
-    Each message's bag time equals its header stamp.
+    Each message's bag time equals its header stamp. A raw scene is recorded as
+    the cameras publish it (``image_raw``, full calibration); with ``codec``
+    (``jpeg`` or ``png``) the images are CompressedImages. ``topics`` default to
+    the node's names for these (``/left/image_raw/compressed`` ...).
     """
+    if topics is None:
+        settings = NodeSettings(rectify=isinstance(scene, RawStereoScene),
+                                image_transport="compressed" if codec else "raw")
+        topics = [f"/{topic}" for topic in STEREO_DEPTH.inputs(settings)[0]]
     frames = 0
     with BagWriter(path, storage) as writer:
         for stamp in stamps:
-            for topic, message in zip(topics, stereo_input_messages(scene, stamp)):
+            messages = raw_input_messages(scene, stamp, codec=codec) \
+                if isinstance(scene, RawStereoScene) else \
+                stereo_input_messages(scene, stamp, codec=codec)
+            for topic, message in zip(topics, messages):
                 writer.write(topic, type_name(type(message)), stamp, serialize_message(message))
             frames += 1
     return frames
