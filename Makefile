@@ -47,6 +47,7 @@ lint: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(PY) benchmarks/stage_costs.py
+	$(PY) benchmarks/input_costs.py
 	$(PY) benchmarks/node_throughput.py
 	$(PY) benchmarks/soak.py
 	$(PY) benchmarks/soak.py --minutes 1 --size 1280x720 --params-file fast.yaml

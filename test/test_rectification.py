@@ -186,3 +186,18 @@ def test_colour_is_kept_when_asked_and_bayer_images_are_demosaiced_first():
     from_bayer, encoding = rectifier.rectify(mosaic, "bayer_grbg8", camera, "left", True)
     assert encoding == "rgb8"
     assert np.abs(from_bayer[INNER].astype(int) - colour[:, :740][INNER]).mean() < 4.0
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+@pytest.mark.parametrize("field", ["K", "D", "R", "P"])
+def test_non_finite_calibrations_are_refused_without_warnings(field):
+    camera = load_raw_motorcycle("plumb_bob").left_camera
+    values = list(getattr(camera, field))
+    values[0] = float("nan") if field != "P" else float("inf")
+    broken = dataclasses.replace(camera, roi=(10, 10, 700, 480), binning_x=2,
+                                 **{field: tuple(values)})
+    with pytest.raises(ValueError, match=f"camera_info {field} contains NaN or infinity"):
+        Rectifier().rectify(np.zeros((240, 350), np.uint8), "mono8", broken, "left", False)
+    if field == "P":
+        with pytest.raises(ValueError, match="camera_info P contains NaN or infinity"):
+            broken.rectified_calibration()

@@ -19,11 +19,14 @@ Submodules: :mod:`~.parameters` (every parameter, defined once),
 :mod:`~.matching` (OpenCV's matchers and what surrounds them),
 :mod:`~.refinement` (left-right check, confidence, hole filling),
 :mod:`~.processor` (one frame in, outputs out), :mod:`~.geometry`
-(disparity, depth, points), :mod:`~.image_encoding` (ROS image buffers),
+(disparity, depth, points), :mod:`~.image_encoding` (ROS image buffers,
+Bayer images), :mod:`~.camera_model` and :mod:`~.rectification` (raw images
+to rectified ones), :mod:`~.compressed` (JPEG and PNG data),
 :mod:`~.point_cloud` (PointCloud2 layouts), :mod:`~.synchronizer` (time
 synchronization). None of them imports ROS.
 """
 
+from stereo_depth_node.core.camera_model import CameraModel
 from stereo_depth_node.core.geometry import (
     CameraCalibration,
     StereoGeometry,
@@ -32,13 +35,16 @@ from stereo_depth_node.core.geometry import (
 from stereo_depth_node.core.matching import ValidWindow
 from stereo_depth_node.core.parameters import MatcherParams, NodeSettings, ParameterSpec
 from stereo_depth_node.core.processor import OUTPUTS, StereoFrame, StereoProcessor
+from stereo_depth_node.core.rectification import Rectifier
 
 __all__ = [
     "OUTPUTS",
     "CameraCalibration",
+    "CameraModel",
     "MatcherParams",
     "NodeSettings",
     "ParameterSpec",
+    "Rectifier",
     "StereoFrame",
     "StereoGeometry",
     "StereoProcessor",

@@ -94,6 +94,8 @@ class CameraModel:
         An uncalibrated camera_info (K or P all zeros, the driver's default) would give
         garbage: it is refused with what to do about it.
         """
+        for field in ("K", "D", "R", "P"):
+            _require_finite(self, field)
         if not any(self.K) or not any(self.P):
             matrix = "K" if not any(self.K) else "P"
             raise ValueError(
@@ -119,6 +121,7 @@ class CameraModel:
 
     def raw_camera_matrix(self) -> np.ndarray:
         """K in the image's pixels (ROI offset removed, binning applied), shape (3, 3)."""
+        _require_finite(self, "K")
         x, y, _, _ = self.full_roi
         return _in_image_pixels(np.array(self.K, dtype=np.float64).reshape(3, 3), x, y,
                                 *self.binning)
@@ -129,6 +132,7 @@ class CameraModel:
         With an ROI the rectified image starts at the corner of the largest rectangle
         inside the rectified ROI (image_geometry's ``rectifiedRoi``).
         """
+        _require_finite(self, "P")
         x, y = self._rectified_roi_origin()
         return _in_image_pixels(np.array(self.P, dtype=np.float64).reshape(3, 4), x, y,
                                 *self.binning)
@@ -147,6 +151,8 @@ class CameraModel:
         x, y, width, height = self.full_roi
         if (x, y) == (0, 0) or not self.needs_rectification or not any(self.K):
             return x, y
+        for field in ("K", "D", "R"):
+            _require_finite(self, field)
         corners = np.array([[x, y], [x + width, y], [x, y + height]], dtype=np.float64)
         rectified = undistort_points(corners, self)
         return (int(np.ceil(max(rectified[0, 0], rectified[2, 0]))),
@@ -176,8 +182,16 @@ def undistort_points(points: np.ndarray, camera: CameraModel) -> np.ndarray:
     return np.asarray(moved, dtype=np.float64).reshape(-1, 2)
 
 
+def _require_finite(camera: CameraModel, field: str) -> None:
+    """ValueError unless every value of ``camera``'s matrix ``field`` is finite."""
+    if not np.all(np.isfinite(getattr(camera, field))):
+        raise ValueError(f"camera_info {field} contains NaN or infinity")
+
+
 def _in_image_pixels(matrix: np.ndarray, x: int, y: int, bx: int, by: int) -> np.ndarray:
     """A camera or projection matrix moved by ``-(x, y)`` and scaled by ``1/(bx, by)``."""
+    if (x, y, bx, by) == (0, 0, 1, 1):
+        return matrix
     moved = matrix.copy()
     moved[0, 2] -= x * moved[2, 2]
     moved[1, 2] -= y * moved[2, 2]
