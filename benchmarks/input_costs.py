@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import statistics
-import time
-from collections.abc import Callable
+import sys
+from pathlib import Path
 
 import cv2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from stage_costs import median_ms  # noqa: E402
 
 from stereo_depth_node.core.matching import DenseMatcher
 from stereo_depth_node.core.parameters import MatcherParams
@@ -37,17 +40,6 @@ from stereo_depth_node.testing.scenes import StereoScene, motorcycle
 SIZES = ((640, 480), (1280, 720))
 DISPARITY = ("disparity",)
 CLOUD = ("disparity", "depth", "points2")
-
-
-def median_ms(action: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``action`` in ms, after one warm-up call."""
-    action()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        times.append(1000 * (time.perf_counter() - start))
-    return statistics.median(times)
 
 
 def scaled_motorcycle(width: int, height: int) -> StereoScene:

@@ -11,6 +11,7 @@ runs the same processes without launch_testing. The fixtures are
 import functools
 
 import numpy as np
+from rclpy.qos import QoSProfile, ReliabilityPolicy
 
 from stereo_depth_node.core.parameters import MatcherParams, NodeSettings
 from stereo_depth_node.core.processor import StereoProcessor
@@ -22,6 +23,7 @@ from stereo_depth_node.ros.messages import (
     points_from_cloud_message,
 )
 from stereo_depth_node.testing.stereo_image_proc_fixtures import fixture_images, stereo_fixture
+from stereo_depth_node.testing.stream_client import spin_until
 
 HEIGHT, WIDTH = 500, 741  # the Motorcycle pair
 CLOUD_FIELDS = {  # point_step: (name, offset) of each field, stereo_image_proc's layouts
@@ -69,3 +71,15 @@ def check_cloud(message, point_step):
         np.testing.assert_array_equal(rgb, left_bgr[:, :, ::-1])
     else:
         assert rgb is None
+
+
+def first_messages(node, topics, timeout=60.0):
+    """The first message on each of ``topics`` ({name: type}), as image_pipeline's tests wait."""
+    received = {topic: [] for topic in topics}
+    reliable = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
+    subscriptions = [node.create_subscription(msg_type, topic, received[topic].append, reliable)
+                     for topic, msg_type in topics.items()]
+    spin_until(node, lambda: all(received.values()), timeout)
+    for subscription in subscriptions:
+        node.destroy_subscription(subscription)
+    return {topic: messages[0] if messages else None for topic, messages in received.items()}

@@ -19,33 +19,17 @@ import pytest
 # marks the launch test's items too: launch_testing collects this file as a plain File).
 pytestmark = pytest.mark.ros
 
-# launch_testing first: without ROS, "import launch" run from the repository's root finds the
-# package's own launch/ directory (a namespace package) and would not skip.
-launch_testing = pytest.importorskip(
-    "launch_testing",
-    reason="launch_testing is not installed: it comes with a ROS 2 installation (colcon test); "
-           "the same behaviour is covered by test/test_node.py")
-pytest.importorskip(
-    "launch_ros",
-    reason="launch_ros is not installed: it comes with a ROS 2 installation (colcon test); "
-           "the same behaviour is covered by test/test_node.py")
-launch = pytest.importorskip(
-    "launch",
-    reason="launch is not installed: it comes with a ROS 2 installation (colcon test); "
-           "the same behaviour is covered by test/test_node.py")
+# launch_test, run without pytest, loads this file without conftest.py: put test/ on sys.path.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from launch_support import LaunchedNodesTest, require_launch  # noqa: E402
 
-# Before rclpy starts, here and in the launched node (which inherits this environment):
-# a domain of its own (node tests use 20..39, the demo 90..99) and discovery on 127.0.0.1.
-os.environ["ROS_DOMAIN_ID"] = str(80 + os.getpid() % 10)
-os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+launch_testing, launch = require_launch("the same behaviour is covered by test/test_node.py")
 
-import rclpy  # noqa: E402
 from ament_index_python.packages import get_package_share_directory  # noqa: E402
 from launch.actions import IncludeLaunchDescription, UnsetEnvironmentVariable  # noqa: E402
 from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
 from launch_testing.actions import ReadyToTest  # noqa: E402
 from launch_testing.asserts import assertExitCodes  # noqa: E402
-from rclpy.signals import SignalHandlerOptions  # noqa: E402
 
 from stereo_depth_node.ros.dds_profile import (  # noqa: E402
     FAST_DDS_2_PROFILE_VARIABLE,
@@ -60,8 +44,6 @@ from stereo_depth_node.ros.messages import (  # noqa: E402
 )
 from stereo_depth_node.testing.stream_client import StereoStreamClient  # noqa: E402
 
-# launch_test, run without pytest, loads this file without conftest.py: put test/ on sys.path.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from helpers import (  # noqa: E402
     BOX,
     IN_BACKGROUND,
@@ -108,19 +90,17 @@ def generate_test_description():
     ])
 
 
-class TestLaunchedNode(unittest.TestCase):
+class TestLaunchedNode(LaunchedNodesTest):
     """Stream one synthetic stereo frame into the launched node and check its three outputs."""
 
     @classmethod
+    def make_node(cls):
+        return StereoStreamClient(OUTPUTS, namespace="/" + NAMESPACE, name="launch_test_client")
+
+    @classmethod
     def setUpClass(cls):
-        # test/conftest.py's session may already have initialised rclpy (test_node.py first).
-        cls.owns_rclpy = not rclpy.ok()
-        if cls.owns_rclpy:
-            # launch_testing runs these tests in a thread; launch keeps its own signal handling.
-            rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
-        cls.scene = make_box_scene()
-        cls.client = StereoStreamClient(OUTPUTS, namespace="/" + NAMESPACE,
-                                        name="launch_test_client")
+        super().setUpClass()
+        cls.scene, cls.client = make_box_scene(), cls.node
         scene, client = cls.scene, cls.client
         cls.connected = client.spin_until(client.connected, 60.0)
         cls.answered = cls.connected and client.prime(scene, timeout=60.0)
@@ -130,12 +110,6 @@ class TestLaunchedNode(unittest.TestCase):
                                           for topic in OUTPUTS), 20.0)
         cls.outputs = {topic: client.received.messages.get(topic, {}).get(STAMP)
                        for topic in OUTPUTS}
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.client.destroy_node()
-        if cls.owns_rclpy:
-            rclpy.try_shutdown()
 
     def assert_connected(self):
         self.assertTrue(self.connected, "the launched node's topics never matched the client's "

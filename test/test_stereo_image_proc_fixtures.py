@@ -12,14 +12,12 @@ import sys
 
 import pytest
 import rclpy
-from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import PointCloud2
 from stereo_msgs.msg import DisparityImage
 
 from stereo_depth_node.testing.node_process import NodeProcess
-from stereo_depth_node.testing.stream_client import spin_until
 
-from stereo_image_proc_checks import check_cloud, check_disparity
+from stereo_image_proc_checks import check_cloud, check_disparity, first_messages
 
 pytestmark = pytest.mark.ros
 
@@ -66,18 +64,6 @@ def start(ros_env, namespace):
     yield run
     for node in started:
         assert node.stop() == 0, node.output()
-
-
-def first_messages(node, topics, timeout=60.0):
-    """The first message on each of ``topics`` ({name: type}), as image_pipeline's tests wait."""
-    received = {topic: [] for topic in topics}
-    reliable = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
-    subscriptions = [node.create_subscription(msg_type, topic, received[topic].append, reliable)
-                     for topic, msg_type in topics.items()]
-    spin_until(node, lambda: all(received.values()), timeout)
-    for subscription in subscriptions:
-        node.destroy_subscription(subscription)
-    return {topic: messages[0] if messages else None for topic, messages in received.items()}
 
 
 def test_disparity_node_with_the_stereo_fixture(run_fixture, start, listener):
