@@ -40,7 +40,9 @@ left_namespace, right_namespace
 left_image, left_camera_info, right_image, right_camera_info
     The four inputs (default ``<left_namespace>/image_rect``,
     ``<left_namespace>/camera_info``, ``<right_namespace>/image_rect`` and
-    ``<right_namespace>/camera_info``).
+    ``<right_namespace>/camera_info``). With ``rectify`` or ``image_transport:
+    compressed`` in the parameters the node takes each camera's ``image_raw``,
+    ``image_raw/compressed`` or ``image_rect/compressed``, found in its camera namespace.
 params_file
     The node's parameters (default: the installed ``config/stereo_depth.yaml``).
 fastdds_profile
@@ -75,6 +77,9 @@ INPUTS = (
     ("right_image", "right/image_rect", "right_namespace", "image_rect"),
     ("right_camera_info", "right/camera_info", "right_namespace", "camera_info"),
 )
+# The image topics of rectify and image_transport: compressed, each moved with its camera's
+# namespace.
+CAMERA_IMAGES = ("image_raw", "image_raw/compressed", "image_rect/compressed")
 
 
 def fastdds_profile_environment(context: LaunchContext) -> list[SetEnvironmentVariable]:
@@ -126,7 +131,10 @@ def generate_launch_description() -> LaunchDescription:
             namespace=LaunchConfiguration("namespace"),
             parameters=[LaunchConfiguration("params_file")],
             remappings=[(topic, LaunchConfiguration(argument))
-                        for argument, topic, _, _ in INPUTS],
+                        for argument, topic, _, _ in INPUTS] +
+                       [(f"{camera}/{image}", [LaunchConfiguration(f"{camera}_namespace"),
+                                               f"/{image}"])
+                        for camera in ("left", "right") for image in CAMERA_IMAGES],
             output="screen",
         ),
     ])
