@@ -131,3 +131,26 @@ def test_a_compressed_raw_bag_replayed_into_a_rectifying_node(tmp_path, ros_env,
                                NodeSettings(rectify=True), rectifier=Rectifier())["disparity"]
     np.testing.assert_array_equal(array_from_image(received.image),
                                   array_from_image(expected.image))
+
+
+def test_a_frame_whose_calibration_cannot_rectify_is_dropped_not_the_bag(tmp_path):
+    from rclpy.serialization import serialize_message
+
+    from stereo_depth_node.ros.bag_io import BagWriter
+    from stereo_depth_node.ros.messages import type_name
+
+    raw = load_raw_motorcycle()
+    topics = ("/left/image_raw", "/left/camera_info", "/right/image_raw", "/right/camera_info")
+    with BagWriter(tmp_path / "in", "mcap") as writer:
+        for index, stamp in enumerate(STAMPS[:2]):
+            messages = raw_input_messages(raw, stamp)
+            if index == 0:
+                messages[3].r = [0.0] * 9  # a driver's default: no rotation given
+            for topic, message in zip(topics, messages):
+                writer.write(topic, type_name(type(message)), stamp, serialize_message(message))
+    summary = process_bag(tmp_path / "in", tmp_path / "out", ProcessOptions(
+        topics, settings=NodeSettings(rectify=True)))
+    assert (summary.frames_paired, summary.frames_written) == (2, 1)
+    assert list(summary.dropped.items()) == [
+        ("right camera_info R is not a rotation (R Rᵀ = I, det R = 1); a camera without "
+         "rectifying rotation has R = I", 1)]

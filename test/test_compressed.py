@@ -7,6 +7,7 @@ import pytest
 
 from stereo_depth_node.core.compressed import codec_of, decode_compressed, encode_compressed
 from stereo_depth_node.core.image_encoding import to_rgb8
+from stereo_depth_node.testing.raw_scenes import bayer_mosaic
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,7 @@ def colour():
 @pytest.mark.parametrize("text, codec", [
     ("jpeg", "jpeg"), ("png", "png"), ("JPG", "jpeg"),
     ("bgr8; jpeg compressed bgr8", "jpeg"), ("rgb8; jpeg compressed bgr8", "jpeg"),
-    ("mono8; png compressed mono8", "png"), ("bayer_rggb8; png compressed bgr8", "png"),
+    ("mono8; png compressed mono8", "png"), ("bayer_rggb8; png compressed ", "png"),
     ("mono16; png compressed mono16", "png"),
 ])
 def test_image_transports_format_strings_name_the_codec(text, codec):
@@ -65,3 +66,26 @@ def test_damaged_data_is_refused(colour):
         decode_compressed(png[:100], png_text)
     with pytest.raises(ValueError, match="JPEG cannot hold mono16"):
         encode_compressed(colour[:, :, 0].astype(np.uint16), "mono16", "jpeg")
+    with pytest.raises(ValueError, match="with an empty format is neither JPEG nor PNG"):
+        decode_compressed(b"GIF89a" + png[6:], "")
+
+
+@pytest.mark.parametrize("encoding", ["bayer_rggb8", "bayer_gbrg16"])
+def test_bayer_images_are_coded_undemosaiced_and_keep_their_encoding(colour, encoding):
+    # image_transport's compressed plugin puts a Bayer image into a PNG as it is
+    mosaic = bayer_mosaic(colour[:, :740].astype(np.uint16) * 257 if encoding.endswith("16")
+                          else colour[:, :740], encoding[6:10])
+    data, text = encode_compressed(mosaic, encoding, "png")
+    assert text == f"{encoding}; png compressed "
+    decoded, got = decode_compressed(data, text)
+    assert got == encoding
+    np.testing.assert_array_equal(decoded, mosaic)
+    with pytest.raises(ValueError, match=f"JPEG cannot hold {encoding} images"):
+        encode_compressed(mosaic, encoding, "jpeg")
+
+
+def test_an_empty_format_is_read_by_content(colour):
+    for codec in ("png", "jpeg"):
+        data, _ = encode_compressed(colour, "rgb8", codec)
+        decoded, encoding = decode_compressed(data, "")
+        assert encoding == "bgr8" and decoded.shape == colour.shape

@@ -31,6 +31,7 @@ from stereo_msgs.msg import DisparityImage  # noqa: E402
 
 from stereo_image_proc_checks import check_disparity, first_messages  # noqa: E402
 
+# upstream's test gives these overrides (of topics disparity_node does not take): kept as given
 RELIABLE = {"subscription": {"reliability": "reliable"}}
 
 

@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Raw, Bayer and compressed input messages through process_inputs, without a ROS graph."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -99,12 +101,19 @@ def test_jpeg_compressed_inputs_give_a_close_disparity(motorcycle_scene):
 
 
 def test_compressed_raw_bayer_images_are_decoded_then_rectified(rectified_disparity):
-    # compressed_image_transport codes a Bayer image as its bgr8 demosaic: PNG of bgr8 here
-    inputs = raw_input_messages(load_raw_motorcycle(), SECOND, "rgb8", codec="png")
-    assert inputs[0].format == "rgb8; png compressed bgr8"
-    frame = process_inputs(StereoProcessor(MOTORCYCLE_PARAMS), tuple(inputs), OUTPUTS, False,
-                           Rectifier())
-    within, _ = agreement(frame.disparity, rectified_disparity)
+    # image_transport's compressed plugin codes a Bayer image into a PNG undemosaiced
+    raw = load_raw_motorcycle()
+    raw = type(raw)(raw.left[:, :740], raw.right[:, :740],
+                    dataclasses.replace(raw.left_camera, width=740),
+                    dataclasses.replace(raw.right_camera, width=740), raw.rectified)
+    png = raw_input_messages(raw, SECOND, "bayer_grbg8", codec="png")
+    assert png[0].format == "bayer_grbg8; png compressed "
+    processor = StereoProcessor(MOTORCYCLE_PARAMS)
+    frames = [process_inputs(processor, tuple(inputs), OUTPUTS, True, Rectifier())
+              for inputs in (png, raw_input_messages(raw, SECOND, "bayer_grbg8"))]
+    np.testing.assert_array_equal(frames[0].disparity, frames[1].disparity)
+    np.testing.assert_array_equal(frames[0].rgb, frames[1].rgb)
+    within, _ = agreement(frames[0].disparity, rectified_disparity[:, :740])
     assert within >= 0.95
 
 

@@ -134,23 +134,24 @@ def test_binning_gives_the_binned_rectified_image_and_projection():
     assert (calibration.width, calibration.height) == (370, 250)
 
 
-def test_an_roi_is_rectified_into_the_rectified_rois_own_pixels():
+def test_an_roi_is_the_whole_images_rectification_cropped_at_its_offset():
+    # image_geometry's convention: K and P move by the raw ROI's offset
     raw = load_raw_motorcycle("plumb_bob")
     x, y, width, height = 200, 100, 400, 300
     camera = dataclasses.replace(raw.left_camera, roi=(x, y, width, height))
     assert camera.image_size == (width, height)
     rectified, _ = Rectifier().rectify(raw.left[y:y + height, x:x + width], "rgb8", camera,
                                        "left", False)
-    projection = camera.rectified_projection()
-    full = np.array(raw.left_camera.P).reshape(3, 4)
-    rx, ry = round(full[0, 2] - projection[0, 2]), round(full[1, 2] - projection[1, 2])
-    assert abs(rx - x) < 20 and abs(ry - y) < 20  # the rectified ROI starts near the raw one
-    np.testing.assert_array_equal(projection[:, [0, 1, 3]], full[:, [0, 1, 3]])
-    # the full image's rectification, cropped at the rectified ROI: the same pixels
     whole, _ = Rectifier().rectify(raw.left, "rgb8", raw.left_camera, "left", False)
-    inner = (slice(10, -30), slice(10, -30))  # where the ROI's own pixels reach
-    np.testing.assert_array_equal(rectified[inner],
-                                  whole[ry:ry + height, rx:rx + width][inner])
+    inner = (slice(10, -30), slice(10, -30))  # where the ROI's own raw pixels reach
+    np.testing.assert_array_equal(rectified[inner], whole[y:y + height, x:x + width][inner])
+    full = np.array(raw.left_camera.P).reshape(3, 4)
+    expected = full.copy()
+    expected[0, 2] -= x
+    expected[1, 2] -= y
+    np.testing.assert_array_equal(camera.rectified_projection(), expected)
+    np.testing.assert_array_equal(camera.raw_camera_matrix()[:2, 2],
+                                  np.array(camera.K).reshape(3, 3)[:2, 2] - (x, y))
 
 
 @pytest.mark.parametrize("change, message", [
@@ -160,6 +161,13 @@ def test_an_roi_is_rectified_into_the_rectified_rois_own_pixels():
     ({"distortion_model": "fov"}, "distortion_model 'fov' cannot be rectified; supported: "
                                   "plumb_bob, rational_polynomial, equidistant"),
     ({"D": (0.1, 0.0)}, "left camera_info has 2 distortion coefficients; plumb_bob takes 5"),
+    ({"distortion_model": "rational_polynomial", "D": (0.01,) * 9},
+     "has 9 distortion coefficients; rational_polynomial takes 8"),
+    ({"distortion_model": "equidistant", "D": (0.01,) * 5},
+     "has 5 distortion coefficients; equidistant takes 4 (more only if zero)"),
+    ({"R": (0.0,) * 9}, "left camera_info R is not a rotation"),
+    ({"R": (1.0, 0, 0, 0, 1.0, 0, 0, 0, -1.0)}, "left camera_info R is not a rotation"),
+    ({"P": (-900.0,) + (0.0,) * 11}, "left camera_info P has fx = -900.0"),
     ({"binning_x": 2000}, "gives an image of 0x500"),
 ])
 def test_calibrations_that_cannot_rectify_are_refused_with_the_field(change, message):
@@ -167,6 +175,14 @@ def test_calibrations_that_cannot_rectify_are_refused_with_the_field(change, mes
     with pytest.raises(ValueError) as error:
         Rectifier().rectify(np.zeros((500, 741), np.uint8), "mono8", camera, "left", False)
     assert message in str(error.value)
+
+
+def test_an_equidistant_d_padded_with_zeros_is_read_as_its_four_coefficients():
+    camera = load_raw_motorcycle("equidistant").left_camera
+    padded = dataclasses.replace(camera, D=camera.D + (0.0,))
+    image = load_raw_motorcycle("equidistant").left
+    np.testing.assert_array_equal(Rectifier().rectify(image, "rgb8", padded, "left", False)[0],
+                                  Rectifier().rectify(image, "rgb8", camera, "left", False)[0])
 
 
 def test_an_image_of_another_size_is_refused():

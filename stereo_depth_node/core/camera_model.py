@@ -6,20 +6,23 @@ K, D, R and P describe the sensor at full resolution (``width`` x ``height``); a
 may be a region of interest of it (``roi``) and binned (``binning_x``, ``binning_y``).
 :class:`CameraModel` checks such a calibration, says whether its images need
 rectifying at all, and gives the camera matrix of the raw image and the projection of
-the rectified one, both in the image's own pixels, as image_geometry does.
+the rectified one, both in the image's own pixels, as image_geometry does: moved by the
+ROI's offset, then scaled by the binning.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from stereo_depth_node.core.geometry import CameraCalibration
 
 # Distortion models and the number of coefficients each takes (an empty D: no distortion).
 DISTORTION_MODELS = {"plumb_bob": 5, "rational_polynomial": 8, "equidistant": 4}
+# What OpenCV's pinhole model takes besides (k1 k2 p1 p2 [k3 [k4 k5 k6 [s1..s4 [tx ty]]]]).
+_PINHOLE_LENGTHS = (4, 5, 8, 12, 14)
+_ROTATION_TOLERANCE = 1e-3  # |R Rᵀ - I| and |det R - 1| of a rotation as calibrations store it
 _IDENTITY = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
 
 
@@ -109,15 +112,34 @@ class CameraModel:
             raise ValueError(
                 f"{camera} camera_info distortion_model {self.distortion_model!r} cannot be "
                 f"rectified; supported: {', '.join(DISTORTION_MODELS)}")
-        expected = DISTORTION_MODELS[self.distortion_model]
-        if self.D and (len(self.D) < expected if self.distortion_model != "plumb_bob"
-                       else len(self.D) not in (4, 5, 8, 12, 14)):
-            raise ValueError(f"{camera} camera_info has {len(self.D)} distortion coefficients; "
-                             f"{self.distortion_model} takes {expected}")
+        self._check_distortion(camera)
+        rotation = np.array(self.R, dtype=np.float64).reshape(3, 3)
+        if np.abs(rotation @ rotation.T - np.eye(3)).max() > _ROTATION_TOLERANCE or \
+                abs(np.linalg.det(rotation) - 1.0) > _ROTATION_TOLERANCE:
+            raise ValueError(f"{camera} camera_info R is not a rotation (R Rᵀ = I, det R = 1); "
+                             "a camera without rectifying rotation has R = I")
+        if self.P[0] <= 0 or self.P[5] <= 0:
+            raise ValueError(f"{camera} camera_info P has fx = {self.P[0]}, fy = {self.P[5]}: "
+                             "both must be positive to rectify")
         width, height = self.image_size
         if width <= 0 or height <= 0:
             raise ValueError(f"{camera} camera_info gives an image of {width}x{height} "
                              "(width, height, roi, binning)")
+
+    def _check_distortion(self, camera: str) -> None:
+        model = self.distortion_model
+        if model not in DISTORTION_MODELS:
+            raise ValueError(f"{camera} camera_info distortion_model {model!r} cannot be "
+                             f"rectified; supported: {', '.join(DISTORTION_MODELS)}")
+        if model == "equidistant":
+            allowed = len(self.D) in (0, 4) or (len(self.D) > 4 and not any(self.D[4:]))
+            takes = "4 (more only if zero)"
+        else:
+            allowed = len(self.D) in (0, *_PINHOLE_LENGTHS)
+            takes = f"{DISTORTION_MODELS[model]} (OpenCV reads 4, 5, 8, 12 or 14)"
+        if not allowed:
+            raise ValueError(f"{camera} camera_info has {len(self.D)} distortion coefficients; "
+                             f"{model} takes {takes}")
 
     def raw_camera_matrix(self) -> np.ndarray:
         """K in the image's pixels (ROI offset removed, binning applied), shape (3, 3)."""
@@ -129,11 +151,11 @@ class CameraModel:
     def rectified_projection(self) -> np.ndarray:
         """P in the rectified image's pixels, shape (3, 4).
 
-        With an ROI the rectified image starts at the corner of the largest rectangle
-        inside the rectified ROI (image_geometry's ``rectifiedRoi``).
+        Moved by the raw ROI's offset, as image_geometry and image_proc do (so the
+        rectified image of an ROI is the whole image's rectification, cropped there).
         """
         _require_finite(self, "P")
-        x, y = self._rectified_roi_origin()
+        x, y, _, _ = self.full_roi
         return _in_image_pixels(np.array(self.P, dtype=np.float64).reshape(3, 4), x, y,
                                 *self.binning)
 
@@ -143,43 +165,11 @@ class CameraModel:
         return CameraCalibration(width, height, self.rectified_projection(), self.frame_id)
 
     def distortion(self) -> np.ndarray:
-        """D as float64 (zeros of the model's length when empty)."""
-        return np.array(self.D or (0.0,) * DISTORTION_MODELS.get(self.distortion_model, 5),
-                        dtype=np.float64)
-
-    def _rectified_roi_origin(self) -> tuple[int, int]:
-        x, y, width, height = self.full_roi
-        if (x, y) == (0, 0) or not self.needs_rectification or not any(self.K):
-            return x, y
-        for field in ("K", "D", "R"):
-            _require_finite(self, field)
-        corners = np.array([[x, y], [x + width, y], [x, y + height]], dtype=np.float64)
-        rectified = undistort_points(corners, self)
-        return (int(np.ceil(max(rectified[0, 0], rectified[2, 0]))),
-                int(np.ceil(max(rectified[0, 1], rectified[1, 1]))))
-
-
-def undistort_points(points: np.ndarray, camera: CameraModel) -> np.ndarray:
-    """Full-resolution raw pixels to full-resolution rectified pixels.
-
-    Parameters
-    ----------
-    points : numpy.ndarray
-        Shape ``(N, 2)``, float64, raw pixel coordinates ``(u, v)``.
-
-    Returns
-    -------
-    numpy.ndarray
-        Shape ``(N, 2)``, float64, their coordinates in the rectified image (``P``).
-    """
-    matrix = np.array(camera.K, dtype=np.float64).reshape(3, 3)
-    rotation = np.array(camera.R, dtype=np.float64).reshape(3, 3)
-    projection = np.array(camera.P, dtype=np.float64).reshape(3, 4)
-    source = points.reshape(-1, 1, 2)
-    undistort = cv2.fisheye.undistortPoints if camera.distortion_model == "equidistant" \
-        else cv2.undistortPoints
-    moved = undistort(source, matrix, camera.distortion(), R=rotation, P=projection)
-    return np.asarray(moved, dtype=np.float64).reshape(-1, 2)
+        """D as OpenCV takes it, float64: zeros when empty, an equidistant D's first 4."""
+        values = self.D or (0.0,) * DISTORTION_MODELS.get(self.distortion_model, 5)
+        if self.distortion_model == "equidistant":
+            values = values[:4]
+        return np.array(values, dtype=np.float64)
 
 
 def _require_finite(camera: CameraModel, field: str) -> None:

@@ -4,9 +4,12 @@
 
 image_transport's ``compressed`` plugin writes ``format`` as
 ``"<encoding>; jpeg compressed <coded encoding>"`` (or ``png``), where the coded
-encoding is ``bgr8``, ``rgb8``, ``mono8`` or ``mono16`` (PNG only); older writers
-and other tools write just ``"jpeg"`` or ``"png"``. The image comes back as OpenCV
-decodes it, with the encoding that describes it.
+encoding is ``bgr8`` or ``mono8`` (``bgr16``, ``mono16`` in PNG), or nothing for an
+image it codes as it is: a Bayer image goes into a PNG undemosaiced, as
+``"bayer_rggb8; png compressed "``. Older writers and other tools write just ``"jpeg"``
+or ``"png"``, and an empty ``format`` is read by content, as image_transport's
+subscriber does. The image comes back as OpenCV decodes it, with the encoding that
+describes it: a single-channel image keeps the Bayer encoding it was coded from.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import re
 
 import cv2
 import numpy as np
+
+from stereo_depth_node.core.image_encoding import BAYER_ENCODINGS
 
 CODECS = ("jpeg", "png")
 _FORMAT = re.compile(r"^\s*(?:(?P<encoding>[\w]+)\s*;\s*)?(?P<codec>jpeg|jpg|png)"
@@ -60,8 +65,8 @@ def decode_compressed(data: bytes | bytearray | memoryview | np.ndarray,
         An unknown format, data that is not of that codec, or data that does not decode
         (a JPEG cut short included).
     """
-    codec = codec_of(format_text)
     buffer = np.frombuffer(data, dtype=np.uint8)
+    codec = codec_of(format_text) if format_text.strip() else _codec_by_content(buffer)
     if not buffer[:len(_MAGIC[codec])].tobytes() == _MAGIC[codec]:
         raise ValueError(f"compressed image data ({buffer.size} bytes) is not {codec.upper()}, "
                          f"as its format {format_text!r} says")
@@ -73,10 +78,23 @@ def decode_compressed(data: bytes | bytearray | memoryview | np.ndarray,
         raise ValueError(f"compressed image data ({buffer.size} bytes) does not decode as "
                          f"{codec.upper()}")
     if image.ndim == 2:
-        return image, "mono16" if image.dtype == np.uint16 else "mono8"
+        bits = 16 if image.dtype == np.uint16 else 8
+        original = format_text.partition(";")[0].strip()
+        if original in BAYER_ENCODINGS and original.endswith(str(bits)):
+            return image, original  # coded undemosaiced
+        return image, f"mono{bits}"
     if image.dtype != np.uint8:  # 16-bit colour PNG: the node matches 8 bits
         image = (np.asarray(image, dtype=np.uint16) >> 8).astype(np.uint8)
     return image, "bgr8" if image.shape[2] == 3 else "bgra8"
+
+
+def _codec_by_content(buffer: np.ndarray) -> str:
+    """The codec whose signature starts ``buffer``; ValueError naming both otherwise."""
+    for codec, magic in _MAGIC.items():
+        if buffer[:len(magic)].tobytes() == magic:
+            return codec
+    raise ValueError(f"compressed image data ({buffer.size} bytes) with an empty format is "
+                     "neither JPEG nor PNG")
 
 
 def jpeg_is_complete(data: bytes) -> bool:
@@ -95,14 +113,18 @@ def encode_compressed(image: np.ndarray, encoding: str, codec: str,
                       jpeg_quality: int = 95) -> tuple[bytes, str]:
     """Encode an image as image_transport's compressed plugin does: ``(data, format)``.
 
-    ``image`` is ``mono8``, ``mono16`` (PNG only), ``rgb8`` or ``bgr8``; colour is coded
-    as bgr8. For recording test bags and for benchmarks.
+    ``image`` is ``mono8``, ``mono16`` (PNG only), ``rgb8``, ``bgr8`` or a Bayer
+    encoding (PNG only, coded undemosaiced); colour is coded as bgr8. For recording
+    test bags and for benchmarks.
     """
     if codec not in CODECS:
         raise ValueError(f"codec {codec!r} is not one of {', '.join(CODECS)}")
-    coded = "mono8" if encoding == "mono8" else "mono16" if encoding == "mono16" else "bgr8"
-    if coded == "mono16" and codec == "jpeg":
-        raise ValueError("JPEG cannot hold mono16 images; use png")
+    if encoding in BAYER_ENCODINGS or encoding == "mono16":
+        if codec == "jpeg":
+            raise ValueError(f"JPEG cannot hold {encoding} images; use png")
+        coded = "" if encoding in BAYER_ENCODINGS else encoding
+    else:
+        coded = "mono8" if encoding == "mono8" else "bgr8"
     pixels = cv2.cvtColor(image, cv2.COLOR_RGB2BGR) if encoding == "rgb8" else image
     parameters = [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality] if codec == "jpeg" else \
         [cv2.IMWRITE_PNG_COMPRESSION, 1]

@@ -38,12 +38,21 @@ def rectification_maps(camera: CameraModel) -> Maps:
     map2 : numpy.ndarray
         Shape ``(h, w)``, uint16: their sub-pixel parts, for :func:`cv2.remap`.
         ``(w, h)`` is ``camera.image_size``.
+
+    Raises
+    ------
+    ValueError
+        A calibration OpenCV cannot use.
     """
     build = cv2.fisheye.initUndistortRectifyMap if camera.distortion_model == "equidistant" \
         else cv2.initUndistortRectifyMap
-    map1, map2 = build(camera.raw_camera_matrix(), camera.distortion(),
-                       np.array(camera.R, dtype=np.float64).reshape(3, 3),
-                       camera.rectified_projection(), camera.image_size, cv2.CV_16SC2)
+    try:
+        map1, map2 = build(camera.raw_camera_matrix(), camera.distortion(),
+                           np.array(camera.R, dtype=np.float64).reshape(3, 3),
+                           camera.rectified_projection(), camera.image_size, cv2.CV_16SC2)
+    except cv2.error as error:  # a calibration the checks let through: a frame's error
+        raise ValueError("cannot build the rectification maps of this camera_info: "
+                         f"{error.err or error}") from None
     return map1, map2
 
 

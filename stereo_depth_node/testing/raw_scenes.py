@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from stereo_depth_node.core.camera_model import CameraModel, undistort_points
+from stereo_depth_node.core.camera_model import CameraModel
 from stereo_depth_node.core.geometry import CameraCalibration
 from stereo_depth_node.testing.scenes import StereoScene
 
@@ -110,6 +110,29 @@ def _raw_camera(calibration: CameraCalibration, distortion_model: str,
                        LENSES[distortion_model], tuple(tilt.flatten()),
                        tuple(projection.flatten()), distortion_model,
                        frame_id=calibration.frame_id)
+
+
+def undistort_points(points: np.ndarray, camera: CameraModel) -> np.ndarray:
+    """Full-resolution raw pixels to full-resolution rectified pixels.
+
+    Parameters
+    ----------
+    points : numpy.ndarray
+        Shape ``(N, 2)``, float64, raw pixel coordinates ``(u, v)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(N, 2)``, float64, their coordinates in the rectified image (``P``).
+    """
+    matrix = np.array(camera.K, dtype=np.float64).reshape(3, 3)
+    rotation = np.array(camera.R, dtype=np.float64).reshape(3, 3)
+    projection = np.array(camera.P, dtype=np.float64).reshape(3, 4)
+    undistort = cv2.fisheye.undistortPoints if camera.distortion_model == "equidistant" \
+        else cv2.undistortPoints
+    moved = undistort(points.reshape(-1, 1, 2), matrix, camera.distortion(), R=rotation,
+                      P=projection)
+    return np.asarray(moved, dtype=np.float64).reshape(-1, 2)
 
 
 def _unrectify(image: np.ndarray, camera: CameraModel) -> np.ndarray:
