@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The node straight from the cameras: image_raw rectified, Bayer, compressed."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ from stereo_depth_node.core.parameters import MatcherParams, NodeSettings
 from stereo_depth_node.core.processor import StereoProcessor
 from stereo_depth_node.core.rectification import Rectifier
 from stereo_depth_node.ros.messages import (
+    OUTPUT_TYPES,
     array_from_image,
     disparity_from_message,
     image_message,
@@ -139,3 +142,44 @@ def test_bayer_images_are_demosaiced(start_node, client):
     np.testing.assert_array_equal(colours, to_rgb8(array_from_image(inputs[0]), "bayer_bggr8"))
     inner = (slice(4, -4), slice(4, -4))  # bilinear demosaicing of a sharp image: measured 3.7
     assert np.abs(colours[inner].astype(int) - scene.left[:, :740][inner]).mean() < 5.0
+
+
+def test_rectify_publishes_the_rectified_pair_to_its_subscribers(start_node, ros_env,
+                                                                 namespace):
+    from rclpy import create_node
+    from sensor_msgs.msg import Image
+
+    from stereo_depth_node.testing.stream_client import spin_until
+
+    node = start_node({"rectify": True})
+    listener = create_node("rectified_listener", namespace=namespace)
+    received = {topic: [] for topic in ("left/image_rect", "right/image_rect")}
+    for topic, messages in received.items():
+        listener.create_subscription(OUTPUT_TYPES[topic], topic, messages.append, 10)
+    topics, types = STEREO_DEPTH.inputs(NodeSettings(rectify=True))
+    publishers = input_publishers(listener, topics, types)
+    raw = load_raw_motorcycle()
+    inputs = raw_input_messages(raw, 10 * SECOND)
+    try:
+        for _ in range(50):
+            for publisher, message in zip(publishers.values(), inputs):
+                publisher.publish(message)
+            if spin_until(listener, lambda: received["left/image_rect"] and
+                          received["right/image_rect"], 0.2):
+                break
+        rectifier = Rectifier()
+        for index, (topic, image, camera) in enumerate(
+                (("left/image_rect", raw.left, raw.left_camera),
+                 ("right/image_rect", raw.right, raw.right_camera))):
+            assert received[topic], node.output()
+            message = received[topic][0]
+            assert isinstance(message, Image) and message.encoding == "mono8"
+            assert (message.width, message.height) == (741, 500)
+            assert message.header == inputs[2 * index + 1].header  # its camera's stamp, frame
+            expected, _ = rectifier.rectify(image, "rgb8", camera, "left", colour=False)
+            np.testing.assert_array_equal(array_from_image(message), expected)
+        # the rectified pair alone takes the inputs: "<topic> has a subscriber: subscribed to"
+        assert re.search(r"(left|right)/image_rect has a subscriber: subscribed to "
+                         f"{namespace}/left/image_raw", node.output())
+    finally:
+        listener.destroy_node()

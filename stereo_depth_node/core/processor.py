@@ -50,6 +50,9 @@ class StereoFrame:
     confidence : numpy.ndarray or None
         Float32 in 0..1 (see ``refinement.confidence``); 0 where there is no
         estimate and where holes were filled.
+    rectified : tuple of numpy.ndarray or None
+        The left and right images as matched, each shape ``(H, W)``, uint8 grey,
+        when they were rectified from raw ones (see ``core.rectification``).
     """
 
     disparity: np.ndarray
@@ -60,6 +63,7 @@ class StereoFrame:
     depth: np.ndarray | None = None
     rgb: np.ndarray | None = None
     confidence: np.ndarray | None = None
+    rectified: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def min_disparity(self) -> float:

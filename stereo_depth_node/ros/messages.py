@@ -46,6 +46,7 @@ from stereo_depth_node.core.processor import (
     CONFIDENCE,
     DEPTH,
     DISPARITY,
+    OUTPUTS,
     POINTS,
     StereoFrame,
     StereoProcessor,
@@ -54,11 +55,13 @@ from stereo_depth_node.core.rectification import Rectifier
 
 # The node's inputs, relative to its namespace, in synchronizer order, and their types.
 INPUT_TOPICS = ("left/image_rect", "left/camera_info", "right/image_rect", "right/camera_info")
-# The image topics that rectify replaces with each camera's image_raw.
-RECTIFIED_TOPICS = ("left/image_rect", "right/image_rect")
 INPUT_TYPES = (Image, CameraInfo, Image, CameraInfo)
-# Message type of each output, by topic name (the core's output names).
-OUTPUT_TYPES = {DISPARITY: DisparityImage, DEPTH: Image, POINTS: PointCloud2, CONFIDENCE: Image}
+# The image topics that rectify replaces with each camera's image_raw; with rectify they are
+# outputs too: the rectified grey pair as matched.
+RECTIFIED_TOPICS = ("left/image_rect", "right/image_rect")
+# Message type of each output, by topic name (the core's output names, and the rectified pair).
+OUTPUT_TYPES = {DISPARITY: DisparityImage, DEPTH: Image, POINTS: PointCloud2, CONFIDENCE: Image,
+                **{topic: Image for topic in RECTIFIED_TOPICS}}
 
 
 # One synchronized set, in that order; the images compressed with image_transport compressed.
@@ -398,16 +401,19 @@ def process_inputs(processor: StereoProcessor, inputs: InputSet, wanted: Collect
         for (image, image_encoding), camera, name in zip(pixels, cameras, ("left", "right"))]
     geometry = StereoGeometry.from_calibrations(*(camera.rectified_calibration()
                                                   for camera in cameras))
-    frame = processor.process(left, encoding, right, encoding, geometry, wanted, color=False)
-    if not color or POINTS not in wanted or frame.depth is None:
-        return frame
-    colours, colour_encoding = rectifier.rectify(*pixels[0], cameras[0], "left", colour=True)
-    return dataclasses.replace(frame, rgb=to_rgb8(colours, colour_encoding))
+    matched = [name for name in wanted if name in OUTPUTS] or [DISPARITY]
+    frame = processor.process(left, encoding, right, encoding, geometry, matched, color=False)
+    colours = None
+    if color and POINTS in wanted and frame.depth is not None:
+        image, colour_encoding = rectifier.rectify(*pixels[0], cameras[0], "left", colour=True)
+        colours = to_rgb8(image, colour_encoding)
+    return dataclasses.replace(frame, rgb=colours, rectified=(left, right))
 
 
 def frame_messages(frame: StereoFrame, header: Header, wanted: Collection[str],
                    settings: NodeSettings, cloud_buffer: CloudBuffer | None = None,
-                   cloud_without_depth: bool = False) -> dict[str, object]:
+                   cloud_without_depth: bool = False,
+                   right_header: Header | None = None) -> dict[str, object]:
     """The ``wanted`` output messages of a processed frame, each with ``header``.
 
     Shaped by ``settings``: the depth range (``min_depth``, ``max_depth``),
@@ -415,9 +421,15 @@ def frame_messages(frame: StereoFrame, header: Header, wanted: Collection[str],
     only when the frame has depth, and ``points2`` too unless
     ``cloud_without_depth`` (then a cloud of NaN points, as
     ``stereo_image_proc``'s point cloud node sends); the cloud in
-    ``cloud_buffer`` when given (see :class:`CloudBuffer`).
+    ``cloud_buffer`` when given (see :class:`CloudBuffer`). The rectified pair
+    (mono8) of a frame rectified here, the right image with ``right_header``.
     """
     messages: dict[str, object] = {}
+    if frame.rectified is not None:
+        for topic, image, image_header in zip(RECTIFIED_TOPICS, frame.rectified,
+                                              (header, right_header or header)):
+            if topic in wanted:
+                messages[topic] = image_message(image, "mono8", image_header)
     if DISPARITY in wanted:
         messages[DISPARITY] = disparity_message(frame, header)
     frame = frame.within_depth(settings.min_depth, settings.max_depth)

@@ -132,13 +132,14 @@ class StereoDepthNode(Node):
         self._overrides = QoSOverridingOptions.with_default_policies()
         # Subscribers per output, from the publishers' matched events: the inputs are
         # subscribed only while some output has one (see _on_output_matched).
-        self._matched = {name: 0 for name in role.outputs}
+        outputs = role.outputs_with(self._settings)
+        self._matched = {name: 0 for name in outputs}
         self._outputs = {
             name: self.create_publisher(
                 msg_type, name, output_qos, qos_overriding_options=self._overrides,
                 event_callbacks=PublisherEventCallbacks(
                     matched=functools.partial(self._on_output_matched, name)))
-            for name, msg_type in OUTPUT_TYPES.items() if name in role.outputs}
+            for name, msg_type in OUTPUT_TYPES.items() if name in outputs}
         self._input_qos = qos_profile_system_default \
             if self._settings.use_system_default_qos else qos_profile_sensor_data
         self._inputs: list[Subscription] = []
@@ -387,7 +388,8 @@ class StereoDepthNode(Node):
         if refusal is not None:
             self._report_depth_refused(job.stamp, refusal)
         messages = frame_messages(job.frame, job.inputs[1].header, job.wanted, job.settings,
-                                  self._cloud_buffer, self._role.cloud_without_depth)
+                                  self._cloud_buffer, self._role.cloud_without_depth,
+                                  right_header=job.inputs[3].header)
         for name, message in messages.items():
             self._outputs[name].publish(message)
             self._health.period.outputs[name] += 1

@@ -64,11 +64,17 @@ class NodeRole:
     node_name: str
     input_topics: tuple[str, ...]
     input_types: tuple[type, ...]
-    outputs: tuple[str, ...]  # names from messages.OUTPUT_TYPES
+    outputs: tuple[str, ...]  # names from messages.OUTPUT_TYPES (see outputs_with)
     parameters: Mapping[str, ParameterSpec]
     compute: FrameSource
     cloud_without_depth: bool = False  # a NaN cloud when the calibration gives no depth
     colour_input: bool = False  # may take left/image_rect_color (use_image_rect_color)
+
+    def outputs_with(self, settings: NodeSettings) -> tuple[str, ...]:
+        """The output topics with these settings: with ``rectify``, the rectified pair too."""
+        if settings.rectify:
+            return self.outputs + RECTIFIED_TOPICS
+        return self.outputs
 
     def inputs(self, settings: NodeSettings) -> tuple[tuple[str, ...], tuple[type, ...]]:
         """The input topics and types, in synchronizer order, with these settings.
