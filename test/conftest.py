@@ -5,6 +5,7 @@
 The builders behind the scene fixtures are in helpers.py, with the other shared helpers.
 """
 
+import faulthandler
 import itertools
 import os
 import subprocess
@@ -113,6 +114,31 @@ def client(ros_env, namespace):
     yield make
     for node in made:
         node.destroy_node()
+
+
+# Past pytest-timeout's 300 s: a test still running then holds the GIL in C code, where
+# pytest-timeout cannot end it.
+HARD_LIMIT_SECONDS = 320
+_stderr = []  # a copy of the run's stderr, made before any test captures it
+
+
+def pytest_configure(config):
+    _stderr.append(os.dup(2))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """End the run, printing every thread's stack, if one test (with its fixtures) hangs.
+
+    faulthandler's watchdog is a C thread: it needs no GIL, so it fires even when the
+    main thread is stuck in C code holding it (seen once in Fast DDS 2.14's node teardown,
+    spinning for 20 minutes), which pytest-timeout's thread cannot interrupt.
+    """
+    faulthandler.dump_traceback_later(HARD_LIMIT_SECONDS, exit=True, file=_stderr[0])
+    try:
+        return (yield)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.hookimpl(tryfirst=True)  # before the built-in -m selection looks at the markers
