@@ -84,8 +84,13 @@ def namespace():
 
 
 @pytest.fixture
-def start_node(ros_env, namespace):
-    """Start the node in this test's namespace; stopped (SIGINT) after the test."""
+def start_node(ros_env, namespace, client):
+    """Start the node in this test's namespace; stopped (SIGINT) after the test.
+
+    Needs ``client`` to be set up first, so that it is torn down last: the node stops
+    before the test's own nodes are destroyed, so no message is in flight to a reader being
+    destroyed (Jazzy's Fast DDS 2.14 hung, spinning, in two such teardowns of 4 runs).
+    """
     started = []
 
     def start(parameters=None, role="stereo_depth_node"):

@@ -275,14 +275,14 @@ def test_ctrl_c_ends_a_looping_replay_cleanly(tmp_path, scene, ros_env, namespac
     listener = rclpy.create_node("ctrl_c_listener")
     infos = []
     listener.create_subscription(CameraInfo, topics[1], infos.append, 10)
+    replay = start_cli("replay", tmp_path / "in", "--loop", "--rate", "5", env=ros_env)
     try:
-        replay = start_cli("replay", tmp_path / "in", "--loop", "--rate", "5", env=ros_env)
         # Ctrl-C while it publishes: once its messages arrive
         assert spin_until(listener, lambda: infos or replay.poll() is not None, 60)
-    finally:
+    finally:  # the replay ends before the listener's reader is destroyed
+        replay.send_signal(signal.SIGINT)
+        out, err = replay.communicate(timeout=30)
         listener.destroy_node()
-    replay.send_signal(signal.SIGINT)
-    out, err = replay.communicate(timeout=30)
     assert replay.returncode == 0 and "Traceback" not in err, err
     assert re.search(r"published \d+ messages", out)
 

@@ -181,5 +181,6 @@ def test_rectify_publishes_the_rectified_pair_to_its_subscribers(start_node, ros
         # the rectified pair alone takes the inputs: "<topic> has a subscriber: subscribed to"
         assert re.search(r"(left|right)/image_rect has a subscriber: subscribed to "
                          f"{namespace}/left/image_raw", node.output())
-    finally:
+    finally:  # the node stops before the listener's readers are destroyed
+        node.stop()
         listener.destroy_node()

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.ros
 
 
 @pytest.fixture
-def run_fixture(ros_env, namespace):
+def run_fixture(ros_env, namespace, listener):
     """``run(name)``: the fixture publishing in this test's namespace; stopped after the test."""
     started = []
 
@@ -49,8 +49,11 @@ def listener(ros_env, namespace):
 
 
 @pytest.fixture
-def start(ros_env, namespace):
-    """``start(role, name, parameters, remappings)``: a node of the package in the namespace."""
+def start(ros_env, namespace, listener):
+    """``start(role, name, parameters, remappings)``: a node of the package in the namespace.
+
+    Stopped before ``listener`` is destroyed (see conftest.py's ``start_node``).
+    """
     started = []
 
     def run(role, name, parameters=None, remappings=()):
