@@ -9,8 +9,9 @@ package's default parameters: matching alone (the reference), the frame from rec
 ``Image`` messages (disparity alone, and with depth and the coloured cloud), and the same
 frames by each way in: ``rectify`` (disparity alone, and with depth and the cloud's
 colours rectified too), a calibration that needs no rectifying, Bayer images, JPEG (quality 95) and
-PNG ``CompressedImage``s. Building the maps (once per calibration) is timed apart. Medians of
-``--repeats`` runs, in ms, and each over matching alone, all in this one run.
+PNG ``CompressedImage``s. Building the maps (once per calibration) is timed apart. The
+stages take turns in every round; medians of ``--repeats`` rounds, in ms, and each over
+matching alone, all in this one run.
 
 Run: ``python benchmarks/input_costs.py [--repeats 30]``
 """
@@ -19,14 +20,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
-from pathlib import Path
+import statistics
+import time
+from collections.abc import Callable
 
 import cv2
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from stage_costs import median_ms  # noqa: E402
 
 from stereo_depth_node.core.matching import DenseMatcher
 from stereo_depth_node.core.parameters import MatcherParams
@@ -40,6 +38,23 @@ from stereo_depth_node.testing.scenes import StereoScene, motorcycle
 SIZES = ((640, 480), (1280, 720))
 DISPARITY = ("disparity",)
 CLOUD = ("disparity", "depth", "points2")
+
+
+def interleaved_medians(actions: dict[str, Callable[[], object]], repeats: int
+                        ) -> dict[str, float]:
+    """Median wall time of each action in ms, the actions taking turns in every round.
+
+    Taking turns spreads the machine's drift over a minute (other load, clock changes)
+    across all of them alike, so their ratios hold. One warm-up round first.
+    """
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for round_ in range(repeats + 1):
+        for name, action in actions.items():
+            start = time.perf_counter()
+            action()
+            if round_:
+                times[name].append(1000 * (time.perf_counter() - start))
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def scaled_motorcycle(width: int, height: int) -> StereoScene:
@@ -76,26 +91,22 @@ def measure(width: int, height: int, repeats: int) -> dict[str, float]:
 
     rectified = stereo_input_messages(scene, 1)
     rectifier = Rectifier()
-    return {
-        "matching alone (grey pair)": median_ms(lambda: matcher.match(*grey), repeats),
-        "frame from rectified rgb8 Images": median_ms(frame(rectified), repeats),
-        "frame from rectified rgb8 Images, depth, colours": median_ms(
-            frame(rectified, CLOUD, color=True), repeats),
-        "rectify, rgb8 image_raw": median_ms(frame(raw_input_messages(raw, 1),
-                                                   rectifier=rectifier), repeats),
-        "rectify, rgb8 image_raw, depth, colours": median_ms(
-            frame(raw_input_messages(raw, 1), CLOUD, rectifier, True), repeats),
-        "rectify, calibration needing none": median_ms(
-            frame(raw_input_messages(identity, 1), rectifier=rectifier), repeats),
-        "rectify, bayer_rggb8 image_raw": median_ms(
-            frame(raw_input_messages(raw, 1, "bayer_rggb8"), rectifier=rectifier), repeats),
-        "rectified, JPEG q95 CompressedImages": median_ms(
-            frame(stereo_input_messages(scene, 1, codec="jpeg")), repeats),
-        "rectified, PNG CompressedImages": median_ms(
-            frame(stereo_input_messages(scene, 1, codec="png")), repeats),
-        "building one camera's maps": median_ms(
-            lambda: rectification_maps(raw.left_camera), repeats),
-    }
+    return interleaved_medians({
+        "matching alone (grey pair)": lambda: matcher.match(*grey),
+        "frame from rectified rgb8 Images": frame(rectified),
+        "frame from rectified rgb8 Images, depth, colours": frame(rectified, CLOUD, color=True),
+        "rectify, rgb8 image_raw": frame(raw_input_messages(raw, 1), rectifier=rectifier),
+        "rectify, rgb8 image_raw, depth, colours": frame(raw_input_messages(raw, 1), CLOUD,
+                                                         rectifier, True),
+        "rectify, calibration needing none": frame(raw_input_messages(identity, 1),
+                                                   rectifier=rectifier),
+        "rectify, bayer_rggb8 image_raw": frame(raw_input_messages(raw, 1, "bayer_rggb8"),
+                                                rectifier=rectifier),
+        "rectified, JPEG q95 CompressedImages": frame(stereo_input_messages(scene, 1,
+                                                                            codec="jpeg")),
+        "rectified, PNG CompressedImages": frame(stereo_input_messages(scene, 1, codec="png")),
+        "building one camera's maps": lambda: rectification_maps(raw.left_camera),
+    }, repeats)
 
 
 def _unrectified(camera):
