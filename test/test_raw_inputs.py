@@ -135,3 +135,14 @@ def test_with_rectify_the_disparity_does_not_depend_on_the_outputs_wanted():
     assert alone.rgb is None
     expected, _ = Rectifier().rectify(raw.left, "rgb8", raw.left_camera, "left", colour=True)
     np.testing.assert_array_equal(coloured.rgb, expected)
+
+
+def test_the_interpolation_of_the_frames_settings_is_the_one_used():
+    inputs = tuple(raw_input_messages(load_raw_motorcycle(), SECOND))
+    processor, rectifier = StereoProcessor(), Rectifier()
+    nearest = process_inputs(processor, inputs, ["disparity"], False, rectifier, 0).rectified
+    linear = process_inputs(processor, inputs, ["disparity"], False, rectifier).rectified
+    raw = load_raw_motorcycle()
+    expected, _ = rectifier.rectify(raw.left, "rgb8", raw.left_camera, "left", False, 0)
+    np.testing.assert_array_equal(nearest[0], expected)
+    assert not np.array_equal(nearest[0], linear[0])

@@ -97,7 +97,7 @@ def test_interpolation_is_image_procs_and_changes_the_result():
     raw = load_raw_motorcycle("plumb_bob")
     results = {}
     for value in INTERPOLATIONS:
-        image, _ = Rectifier(value).rectify(raw.left, "rgb8", raw.left_camera, "left", False)
+        image, _ = Rectifier().rectify(raw.left, "rgb8", raw.left_camera, "left", False, value)
         results[value] = image
     assert not np.array_equal(results[0], results[1])
     assert not np.array_equal(results[1], results[2])

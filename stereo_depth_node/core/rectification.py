@@ -59,24 +59,18 @@ def rectification_maps(camera: CameraModel) -> Maps:
 class Rectifier:
     """Raw images to rectified ones, with the maps of recent calibrations kept.
 
-    Parameters
-    ----------
-    interpolation : int
-        One of :data:`INTERPOLATIONS` (image_proc's values).
-
     Attributes
     ----------
     maps_built : int
         How many calibrations' maps have been built (one per calibration seen).
     """
 
-    def __init__(self, interpolation: int = 1) -> None:
-        self.interpolation = interpolation
+    def __init__(self) -> None:
         self.maps_built = 0
         self._maps: OrderedDict[CameraModel, Maps] = OrderedDict()
 
     def rectify(self, image: np.ndarray, encoding: str, camera: CameraModel, name: str,
-                colour: bool) -> tuple[np.ndarray, str]:
+                colour: bool, interpolation: int = 1) -> tuple[np.ndarray, str]:
         """The rectified image of one camera, and its encoding.
 
         Parameters
@@ -93,6 +87,8 @@ class Rectifier:
             ``left`` or ``right``, for error messages.
         colour : bool
             Keep colour (``rgb8``) when the image has it; else grey (``mono8``).
+        interpolation : int
+            One of :data:`INTERPOLATIONS` (image_proc's values; 1, linear, by default).
 
         Returns
         -------
@@ -119,7 +115,7 @@ class Rectifier:
         if not camera.needs_rectification:
             return converted, converted_encoding
         map1, map2 = self._maps_of(camera)
-        return cv2.remap(converted, map1, map2, INTERPOLATIONS[self.interpolation]), \
+        return cv2.remap(converted, map1, map2, INTERPOLATIONS[interpolation]), \
             converted_encoding
 
     def _maps_of(self, camera: CameraModel) -> Maps:

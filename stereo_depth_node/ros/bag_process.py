@@ -124,7 +124,7 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     _check_topics(options)
     summary = ProcessSummary()
     processor = StereoProcessor(options.params)
-    rectifier = Rectifier(options.settings.interpolation) if options.settings.rectify else None
+    rectifier = Rectifier() if options.settings.rectify else None
     with BagReader(in_path) as reader:
         topics, types = resolve_input_topics(reader, options.input_topics)
         with BagWriter(out_path, options.storage) as writer:

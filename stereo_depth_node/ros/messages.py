@@ -358,7 +358,7 @@ def output_messages(processor: StereoProcessor, left_image: Image | CompressedIm
         As :func:`process_inputs`.
     """
     frame = process_inputs(processor, (left_image, left_info, right_image, right_info), wanted,
-                           settings.use_color, rectifier)
+                           settings.use_color, rectifier, settings.interpolation)
     refusal = depth_refusal_for(frame, wanted)
     if refusal is not None and refused:
         refused(refusal)
@@ -371,13 +371,14 @@ def depth_refusal_for(frame: StereoFrame, wanted: Collection[str]) -> str | None
 
 
 def process_inputs(processor: StereoProcessor, inputs: InputSet, wanted: Collection[str],
-                   color: bool, rectifier: Rectifier | None = None) -> StereoFrame:
+                   color: bool, rectifier: Rectifier | None = None,
+                   interpolation: int = 1) -> StereoFrame:
     """Run one synchronized set of input messages through ``processor``.
 
     Only what the ``wanted`` outputs need is computed: depth for ``depth`` or
     ``points2``, colours only with ``color``. Compressed images are decoded;
     with a ``rectifier`` the images are raw and rectified first, with their
-    camera_info's D, K, R and P.
+    camera_info's D, K, R and P and ``interpolation`` (image_proc's values).
 
     Raises
     ------
@@ -397,7 +398,7 @@ def process_inputs(processor: StereoProcessor, inputs: InputSet, wanted: Collect
     cameras = [camera_model_from_info(info) for info in (left_info, right_info)]
     # grey images matched whatever the outputs, so the disparity does not depend on them
     (left, encoding), (right, _) = [
-        rectifier.rectify(image, image_encoding, camera, name, colour=False)
+        rectifier.rectify(image, image_encoding, camera, name, False, interpolation)
         for (image, image_encoding), camera, name in zip(pixels, cameras, ("left", "right"))]
     geometry = StereoGeometry.from_calibrations(*(camera.rectified_calibration()
                                                   for camera in cameras))
@@ -405,7 +406,8 @@ def process_inputs(processor: StereoProcessor, inputs: InputSet, wanted: Collect
     frame = processor.process(left, encoding, right, encoding, geometry, matched, color=False)
     colours = None
     if color and POINTS in wanted and frame.depth is not None:
-        image, colour_encoding = rectifier.rectify(*pixels[0], cameras[0], "left", colour=True)
+        image, colour_encoding = rectifier.rectify(*pixels[0], cameras[0], "left", True,
+                                                   interpolation)
         colours = to_rgb8(image, colour_encoding)
     return dataclasses.replace(frame, rgb=colours, rectified=(left, right))
 

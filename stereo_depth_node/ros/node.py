@@ -125,8 +125,7 @@ class StereoDepthNode(Node):
         self._input_topics, self._input_types = role.inputs(self._settings)
         self._processor = StereoProcessor(params)
         # rectify: raw images, rectified in the matching thread with maps kept per calibration
-        self._rectifier = Rectifier(self._settings.interpolation) if self._settings.rectify \
-            else None
+        self._rectifier = Rectifier() if self._settings.rectify else None
         self._synchronizer = self._make_synchronizer()
         output_qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
         self._overrides = QoSOverridingOptions.with_default_policies()
@@ -211,8 +210,6 @@ class StereoDepthNode(Node):
             self._synchronizer = self._make_synchronizer()
         if params != self._processor.params:
             self._processor.set_params(params)
-        if self._rectifier is not None:
-            self._rectifier.interpolation = self._settings.interpolation
         self.get_logger().info(
             "parameters changed: " + ", ".join(f"{p.name}={p.value}" for p in parameters))
 

@@ -101,7 +101,8 @@ def _match(processor: StereoProcessor, rectifier: Rectifier | None, inputs: Any,
            warn: Callable[[str], None]) -> StereoFrame:
     colour_image = inputs[4] if len(inputs) > 4 else None  # left/image_rect_color
     frame = process_inputs(processor, inputs[:4], wanted,
-                           settings.use_color and colour_image is None, rectifier)
+                           settings.use_color and colour_image is None, rectifier,
+                           settings.interpolation)
     if colour_image is None or not settings.use_color or POINTS not in wanted \
             or frame.depth is None:
         return frame
