@@ -26,6 +26,7 @@ from collections.abc import Callable
 
 import cv2
 
+from stereo_depth_node.core.camera_model import CameraModel
 from stereo_depth_node.core.matching import DenseMatcher
 from stereo_depth_node.core.parameters import MatcherParams
 from stereo_depth_node.core.processor import StereoProcessor
@@ -83,8 +84,9 @@ def measure(width: int, height: int, repeats: int) -> dict[str, float]:
     processor = StereoProcessor(MatcherParams())
     grey = [cv2.cvtColor(image, cv2.COLOR_RGB2GRAY) for image in (scene.left, scene.right)]
     matcher = DenseMatcher(MatcherParams())
-    identity = dataclasses.replace(raw, left_camera=_unrectified(raw.left_camera),
-                                   right_camera=_unrectified(raw.right_camera))
+    identity = dataclasses.replace(  # cameras that need no rectifying
+        raw, left_camera=CameraModel.of_rectified_images(scene.left_calibration),
+        right_camera=CameraModel.of_rectified_images(scene.right_calibration))
 
     def frame(inputs, outputs=DISPARITY, rectifier=None, color=False):
         return lambda: process_inputs(processor, tuple(inputs), outputs, color, rectifier)
@@ -107,15 +109,6 @@ def measure(width: int, height: int, repeats: int) -> dict[str, float]:
         "rectified, PNG CompressedImages": frame(stereo_input_messages(scene, 1, codec="png")),
         "building one camera's maps": lambda: rectification_maps(raw.left_camera),
     }, repeats)
-
-
-def _unrectified(camera):
-    """The camera with no distortion, R = I and P's camera matrix as K: nothing to do."""
-    projection = camera.P
-    matrix = (projection[0], projection[1], projection[2], projection[4], projection[5],
-              projection[6], projection[8], projection[9], projection[10])
-    return dataclasses.replace(camera, K=matrix, D=(0.0,) * 5,
-                               R=(1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0))
 
 
 def main() -> None:

@@ -114,6 +114,8 @@ def test_a_calibration_without_distortion_or_rotation_costs_only_the_conversion(
     rectified, encoding = rectifier.rectify(image, "mono8", camera, "left", False)
     assert rectified is image and encoding == "mono8" and rectifier.maps_built == 0
     assert dataclasses.replace(camera, D=()).needs_rectification is False
+    scene = load_raw_motorcycle("plumb_bob").rectified
+    assert not CameraModel.of_rectified_images(scene.left_calibration).needs_rectification
     assert dataclasses.replace(camera, R=(1.0, 0, 0, 0, 1.0, 0.01, 0, -0.01, 1)) \
         .needs_rectification
 

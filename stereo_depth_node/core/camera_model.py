@@ -66,6 +66,14 @@ class CameraModel:
     roi: tuple[int, int, int, int] = (0, 0, 0, 0)
     frame_id: str = ""
 
+    @classmethod
+    def of_rectified_images(cls, calibration: CameraCalibration) -> CameraModel:
+        """The model of images rectified already: no distortion, R = I, K = P's camera matrix."""
+        projection = calibration.P
+        return cls(calibration.width, calibration.height, tuple(projection[:, :3].flatten()),
+                   (0.0,) * 5, _IDENTITY, tuple(projection.flatten()),
+                   frame_id=calibration.frame_id)
+
     @property
     def binning(self) -> tuple[int, int]:
         """``(bx, by)``: binning with 0 read as 1."""

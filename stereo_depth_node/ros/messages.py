@@ -126,13 +126,7 @@ def calibration_from_camera_info(info: CameraInfo) -> CameraCalibration:
 
 def camera_info_message(calibration: CameraCalibration, header: Header) -> CameraInfo:
     """A ``CameraInfo`` for already rectified images (identity R, no distortion)."""
-    info = CameraInfo(header=header, width=calibration.width, height=calibration.height)
-    info.distortion_model = "plumb_bob"
-    info.d = [0.0] * 5
-    info.k = calibration.P[:, :3].flatten().tolist()
-    info.r = np.eye(3).flatten().tolist()
-    info.p = calibration.P.flatten().tolist()
-    return info
+    return camera_info_from_model(CameraModel.of_rectified_images(calibration), header)
 
 
 def array_from_image(image: Image) -> np.ndarray:
