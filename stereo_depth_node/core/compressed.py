@@ -22,13 +22,18 @@ import numpy as np
 from stereo_depth_node.core.image_encoding import BAYER_ENCODINGS
 
 CODECS = ("jpeg", "png")
-_FORMAT = re.compile(r"^\s*(?:(?P<encoding>[\w]+)\s*;\s*)?(?P<codec>jpeg|jpg|png)"
-                     r"(?:\s+compressed(?:\s+(?P<coded>\w+))?)?\s*$", re.IGNORECASE)
+_FORMAT = re.compile(r"^\s*(?:(?P<encoding>\w+)\s*;\s*)?(?P<codec>jpeg|jpg|png)"
+                     r"(?:\s+compressed(?:\s+\w+)?)?\s*$", re.IGNORECASE)
 _MAGIC = {"jpeg": b"\xff\xd8", "png": b"\x89PNG\r\n\x1a\n"}
 
 
 def codec_of(format_text: str) -> str:
     """``jpeg`` or ``png``, from a CompressedImage's ``format``; ValueError for others."""
+    return _parsed(format_text)[0]
+
+
+def _parsed(format_text: str) -> tuple[str, str]:
+    """The codec of a ``format``, and the encoding of the image coded ('' if not given)."""
     match = _FORMAT.match(format_text)
     if match is None:
         raise ValueError(
@@ -37,7 +42,7 @@ def codec_of(format_text: str) -> str:
             "'<encoding>; png compressed bgr8' (compressedDepth and other transports are not "
             "supported)")
     codec = match["codec"].lower()
-    return "jpeg" if codec == "jpg" else codec
+    return "jpeg" if codec == "jpg" else codec, match["encoding"] or ""
 
 
 def decode_compressed(data: bytes | bytearray | memoryview | np.ndarray,
@@ -66,7 +71,8 @@ def decode_compressed(data: bytes | bytearray | memoryview | np.ndarray,
         (a JPEG cut short included).
     """
     buffer = np.frombuffer(data, dtype=np.uint8)
-    codec = codec_of(format_text) if format_text.strip() else _codec_by_content(buffer)
+    codec, original = _parsed(format_text) if format_text.strip() else \
+        (_codec_by_content(buffer), "")
     if not buffer[:len(_MAGIC[codec])].tobytes() == _MAGIC[codec]:
         raise ValueError(f"compressed image data ({buffer.size} bytes) is not {codec.upper()}, "
                          f"as its format {format_text!r} says")
@@ -79,7 +85,6 @@ def decode_compressed(data: bytes | bytearray | memoryview | np.ndarray,
                          f"{codec.upper()}")
     if image.ndim == 2:
         bits = 16 if image.dtype == np.uint16 else 8
-        original = format_text.partition(";")[0].strip()
         if original in BAYER_ENCODINGS and original.endswith(str(bits)):
             return image, original  # coded undemosaiced
         return image, f"mono{bits}"

@@ -129,10 +129,13 @@ def camera_info_message(calibration: CameraCalibration, header: Header) -> Camer
     return camera_info_from_model(CameraModel.of_rectified_images(calibration), header)
 
 
-def array_from_image(image: Image) -> np.ndarray:
-    """View an ``Image``'s pixels without copying (see ``image_to_array``)."""
-    return image_to_array(image.data, image.height, image.width, image.encoding, image.step,
-                          bool(image.is_bigendian))
+def array_from_image(image: Image, encoding: str | None = None) -> np.ndarray:
+    """View an ``Image``'s pixels without copying (see ``image_to_array``).
+
+    Read in the image's own encoding, or in ``encoding`` when given.
+    """
+    return image_to_array(image.data, image.height, image.width, encoding or image.encoding,
+                          image.step, bool(image.is_bigendian))
 
 
 def image_pixels(message: Image | CompressedImage) -> tuple[np.ndarray, str]:
@@ -259,10 +262,7 @@ def disparity_from_message(message: DisparityImage, encoding: str | None = None)
     Pixels below ``min_disparity`` (the message's mark for "invalid") become NaN.
     The image is read in its own encoding, or in ``encoding`` when given.
     """
-    image = message.image
-    disparity = image_to_array(image.data, image.height, image.width,
-                               encoding or image.encoding, image.step,
-                               bool(image.is_bigendian)).astype(np.float32)
+    disparity = array_from_image(message.image, encoding).astype(np.float32)
     disparity[~(disparity >= message.min_disparity)] = np.nan
     return disparity
 
