@@ -123,11 +123,13 @@ def publish_frame(stream, scene, stamp, right_stamp=None):
     stream.publish_pair(scene, stamp, right_stamp=right_stamp)
 
 
-def publish_until(stream, publish, condition, timeout, period=0.2):
+def publish_until(node, publish, condition, timeout, period=0.2):
     """Call ``publish(i)`` (i = 0, 1, ...) every ``period`` s until ``condition()`` holds.
 
-    Spins ``stream`` in between. Returns whether the condition held within ``timeout`` s.
+    Spins ``node`` in between. Returns whether the condition held within ``timeout`` s.
     """
+    from stereo_depth_node.testing.stream_client import spin_until
+
     deadline = time.monotonic() + timeout
     index = 0
     while not condition():
@@ -135,7 +137,7 @@ def publish_until(stream, publish, condition, timeout, period=0.2):
             return False
         publish(index)
         index += 1
-        stream.spin_until(condition, period)
+        spin_until(node, condition, period)
     return True
 
 
@@ -147,20 +149,20 @@ def input_publishers(stream, topics, types):
             for topic, msg_type in zip(topics, types)}
 
 
-def send_set(stream, publishers, messages, stamp, outputs, attempts=50):
+def publish_set(publishers, messages):
+    """Publish one input set: ``messages`` in the ``publishers``' order."""
+    for publisher, message in zip(publishers.values(), messages):
+        publisher.publish(message)
+
+
+def send_set(stream, publishers, messages, stamp, outputs, timeout=10.0):
     """Publish one input set until the outputs for ``stamp`` arrive; whether they did.
 
-    ``messages`` in the publishers' order; sent again every 0.2 s, as discovery may lag.
+    Sent again every 0.2 s, as discovery may lag.
     """
-    def arrived():
-        return all(stamp in stream.received.messages.get(t, {}) for t in outputs)
-
-    for _ in range(attempts):
-        for publisher, message in zip(publishers.values(), messages):
-            publisher.publish(message)
-        if stream.spin_until(arrived, 0.2):
-            return True
-    return False
+    return publish_until(
+        stream, lambda _: publish_set(publishers, messages),
+        lambda: all(stamp in stream.received.messages.get(t, {}) for t in outputs), timeout)
 
 
 def connect(client, scene, timeout=30.0):

@@ -23,7 +23,14 @@ from stereo_depth_node.ros.roles import DISPARITY_ONLY, POINT_CLOUD, STEREO_DEPT
 from stereo_depth_node.testing.frames import raw_input_messages, stereo_input_messages
 from stereo_depth_node.testing.raw_scenes import bayer_mosaic
 
-from helpers import SECOND, input_publishers, load_raw_motorcycle, send_set
+from helpers import (
+    SECOND,
+    input_publishers,
+    load_raw_motorcycle,
+    publish_set,
+    publish_until,
+    send_set,
+)
 
 pytestmark = pytest.mark.ros
 
@@ -90,7 +97,7 @@ def test_an_uncalibrated_camera_with_rectify_is_refused_and_good_frames_go_on(st
     bad = raw_input_messages(load_raw_motorcycle(), 6 * SECOND)
     for info in (bad[1], bad[3]):
         info.k, info.d, info.r, info.p = [0.0] * 9, [], [0.0] * 9, [0.0] * 12  # a new driver's
-    assert not send_set(stream, publishers, bad, 6 * SECOND, ("disparity",), attempts=10)
+    assert not send_set(stream, publishers, bad, 6 * SECOND, ("disparity",), timeout=2.0)
     assert "dropped frame at 6.000000 s: left camera_info is uncalibrated" in node.output()
     assert "left camera_info is uncalibrated (K is all zeros): rectify needs the camera's " \
         "calibration (D, K, R, P)" in node.output()
@@ -149,8 +156,6 @@ def test_rectify_publishes_the_rectified_pair_to_its_subscribers(start_node, ros
     from rclpy import create_node
     from sensor_msgs.msg import Image
 
-    from stereo_depth_node.testing.stream_client import spin_until
-
     node = start_node({"rectify": True})
     listener = create_node("rectified_listener", namespace=namespace)
     received = {topic: [] for topic in ("left/image_rect", "right/image_rect")}
@@ -161,12 +166,8 @@ def test_rectify_publishes_the_rectified_pair_to_its_subscribers(start_node, ros
     raw = load_raw_motorcycle()
     inputs = raw_input_messages(raw, 10 * SECOND)
     try:
-        for _ in range(50):
-            for publisher, message in zip(publishers.values(), inputs):
-                publisher.publish(message)
-            if spin_until(listener, lambda: received["left/image_rect"] and
-                          received["right/image_rect"], 0.2):
-                break
+        publish_until(listener, lambda _: publish_set(publishers, inputs),
+                      lambda: all(received.values()), 10.0)
         rectifier = Rectifier()
         for index, (topic, image, camera) in enumerate(
                 (("left/image_rect", raw.left, raw.left_camera),
