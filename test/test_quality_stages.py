@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """Each depth-quality stage does what it claims, on synthetic scenes with exact ground truth."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -193,3 +195,37 @@ def test_opencv_refusals_become_clear_errors():
     tiny = make_tiny_scene()
     with pytest.raises(ValueError, match="OpenCV cannot match a 40x12 pair"):
         match(tiny, MatcherParams())
+
+
+@functools.cache
+def _textured(width, height):
+    return layered_scene(width=width, height=height, background_disparity=12,
+                         layers=(Layer(width // 3, height // 3, 2 * width // 3, 2 * height // 3,
+                                       24),), seed=width + height)
+
+
+@pytest.mark.parametrize("factor", [1, 2, 4])
+@pytest.mark.parametrize("width", [320, 321, 322, 323])
+@pytest.mark.parametrize("height", [240, 241, 242, 243])
+def test_the_valid_window_holds_every_estimate_at_every_downsample_width_and_parity(
+        factor, width, height):
+    # StereoBM gives estimates only inside OpenCV's window; after downsampling, the window
+    # is scaled back by the same nearest-neighbour mapping as the disparity, whatever the
+    # remainder of the size divided by the factor (an odd width once left a column out).
+    scene = _textured(width, height)
+    for min_disparity, border in ((0, False), (8, False), (8, True)):
+        params = MatcherParams(min_disparity=min_disparity, disparity_range=48,
+                               downsample=factor, border_matching=border)
+        window = DenseMatcher(params).valid_window(width, height)
+        disparity = match(scene, params).disparity
+        inside = np.zeros(disparity.shape, bool)
+        inside[window.y_offset:window.y_offset + window.height,
+               window.x_offset:window.x_offset + window.width] = True
+        outside = np.isfinite(disparity) & ~inside
+        assert not outside.any(), (min_disparity, border, window, np.argwhere(outside)[:3])
+        known_columns = np.flatnonzero(np.isfinite(disparity).any(axis=0))
+        known_rows = np.flatnonzero(np.isfinite(disparity).any(axis=1))
+        assert (known_rows[0], known_rows[-1] + 1) == (window.y_offset,
+                                                       window.y_offset + window.height)
+        if not border:  # and tight: estimates begin at its left edge
+            assert known_columns[0] == window.x_offset

@@ -160,8 +160,30 @@ def downsampled_params(params: MatcherParams) -> MatcherParams:
                                downsample=1)
 
 
+def nearest_source(size: int, reduced_size: int) -> np.ndarray:
+    """The reduced index each of ``size`` full-size indexes takes in :func:`upsample_disparity`.
+
+    OpenCV's nearest-neighbour resize: ``min(floor(i * reduced_size / size), reduced_size - 1)``;
+    shape ``(size,)``, int64. (Not ``i // factor`` when ``size`` is no multiple of the factor.)
+    """
+    scale = reduced_size / size
+    source: np.ndarray = np.minimum(np.floor(np.arange(size) * scale).astype(np.int64),
+                                    reduced_size - 1)
+    return source
+
+
+def _enlarged_span(start: int, stop: int, reduced_size: int, size: int) -> tuple[int, int]:
+    """Full-size ``[begin, end)`` that :func:`upsample_disparity` fills from ``[start, stop)``."""
+    source = nearest_source(size, reduced_size)
+    inside = np.flatnonzero((source >= start) & (source < stop))
+    return (int(inside[0]), int(inside[-1]) + 1) if inside.size else (0, 0)
+
+
 def upsample_disparity(disparity: np.ndarray, factor: int, shape: tuple[int, int]) -> np.ndarray:
-    """Bring a disparity map matched at ``1/factor`` scale to ``shape``, in full-size pixels."""
+    """Bring a disparity map matched at ``1/factor`` scale to ``shape``, in full-size pixels.
+
+    Nearest neighbour (:func:`nearest_source` gives which reduced pixel each one takes).
+    """
     if factor == 1:
         return disparity
     enlarged = cv2.resize(disparity, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
@@ -219,13 +241,13 @@ class DenseMatcher:
 
     def _window_at_full_size(self, width: int, height: int) -> ValidWindow:
         factor, reduced, pad = self.params.downsample, self._reduced, self._pad
-        roi = (0, 0, max(width // factor, 1) + pad, max(height // factor, 1))
+        reduced_width, reduced_height = max(width // factor, 1), max(height // factor, 1)
+        roi = (0, 0, reduced_width + pad, reduced_height)
         x, y, w, h = (int(v) for v in cv2.getValidDisparityROI(
             roi, roi, reduced.min_disparity, reduced.disparity_range,
             reduced.correlation_window_size))
-        left, right = max(x - pad, 0), max(x + w - pad, 0)
-        left, right, top, bottom = (min(v * factor, limit) for v, limit in
-                                    ((left, width), (right, width), (y, height), (y + h, height)))
+        left, right = _enlarged_span(max(x - pad, 0), max(x + w - pad, 0), reduced_width, width)
+        top, bottom = _enlarged_span(y, y + h, reduced_height, height)
         return ValidWindow(left, top, max(right - left, 0), max(bottom - top, 0))
 
     def match(self, left: np.ndarray, right: np.ndarray, want_right: bool = False) -> MatchedPair:
