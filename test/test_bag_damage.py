@@ -219,6 +219,44 @@ def test_an_output_folder_that_does_not_exist_is_named(tmp_path, capfd, good_bag
         out=tmp_path / "file" / "out")
 
 
+@pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
+def test_an_output_inside_the_input_bag_is_refused_and_the_bag_left_as_it_was(
+        tmp_path, capfd, good_bags, storage):
+    bag, _ = copy_bag(tmp_path, good_bags, storage)
+    files = entries(bag)
+    for out in (bag / "sub", bag / "deeper" / "out"):
+        process_fails(capfd, tmp_path, bag, re.escape(
+            f"cannot write bag {out} inside the input bag {bag}: writing there would change "
+            "the input; choose an output path outside it"), out=out)
+        assert entries(bag) == files
+    link = tmp_path / "link"  # through a symbolic link to the bag: the same folder
+    link.symlink_to(bag)
+    process_fails(capfd, tmp_path, bag, re.escape(
+        f"cannot write bag {link / 'out'} inside the input bag {bag}: writing there would "
+        "change the input; choose an output path outside it"), out=link / "out")
+    assert entries(bag) == files
+
+
+def test_an_input_inside_the_output_path_is_refused(tmp_path, capfd, good_bags):
+    outer = tmp_path / "outer"
+    outer.mkdir()
+    bag = outer / "in"
+    shutil.copytree(good_bags / "mcap", bag)
+    process_fails(capfd, tmp_path, bag, re.escape(
+        f"the input bag {bag} lies inside the output path {outer}: choose an output path "
+        "that does not contain the input"), out=outer)
+
+
+def test_a_single_file_bag_may_write_beside_itself(tmp_path, capfd, good_bags):
+    # A bag that is one .mcap file has no folder of its own: its neighbours are not the bag.
+    data = next((good_bags / "mcap").glob("*.mcap"))
+    single = tmp_path / "recording.mcap"
+    shutil.copy(data, single)
+    result = run_main(capfd, "process", single, "--out", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / "metadata.yaml").is_file()
+
+
 # --- a full disk --------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("storage", ["mcap", "sqlite3"])

@@ -323,6 +323,23 @@ def check_output_path(path: Path) -> None:
         raise BagError(f"cannot write bag {path}: {error.strerror or error}") from None
 
 
+def check_apart(in_path: Path, out_path: Path) -> None:
+    """BagError when the output bag would lie inside the input bag, or the input inside it.
+
+    A bag folder is the bag (its ``metadata.yaml`` lists its files); an output written
+    into it would change the input. A bag that is one ``.mcap`` or ``.db3`` file has
+    no folder of its own: its neighbours are not part of it. Symbolic links are
+    followed on both sides.
+    """
+    bag, out = in_path.resolve(), out_path.resolve()
+    if bag.is_dir() and out.is_relative_to(bag):
+        raise BagError(f"cannot write bag {out_path} inside the input bag {in_path}: writing "
+                       "there would change the input; choose an output path outside it")
+    if bag.is_relative_to(out):
+        raise BagError(f"the input bag {in_path} lies inside the output path {out_path}: "
+                       "choose an output path that does not contain the input")
+
+
 class BagWriter:
     """A bag written under a temporary name and renamed into place only on success.
 

@@ -26,6 +26,7 @@ from stereo_depth_node.ros.bag_io import (
     BagError,
     BagReader,
     BagWriter,
+    check_apart,
     check_topic_name,
     message_class,
 )
@@ -116,12 +117,13 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     BagError
         Unreadable input, missing topics (the message lists those the bag has),
         one topic given for two inputs, an invalid output prefix, an existing
-        output path, a failure to write, or no frame written at all (every
-        frame dropped, no message decodable, no pair: the message gives the
-        counts and reasons). The output is then not created. A single
+        output path or one inside the input bag, a failure to write, or no
+        frame written at all (every frame dropped, no message decodable, no
+        pair: the message gives the counts and reasons). The output is then not created. A single
         message that cannot be decoded is skipped and counted in the summary.
     """
     _check_topics(options)
+    check_apart(Path(in_path), Path(out_path))
     summary = ProcessSummary()
     processor = StereoProcessor(options.params)
     rectifier = Rectifier() if options.settings.rectify else None
