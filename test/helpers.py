@@ -230,3 +230,27 @@ def statuses(stream, namespace):
 def value_of(status, key):
     """The value of ``key`` in a DiagnosticStatus."""
     return {item.key: item.value for item in status.values}[key]
+
+
+def raw_request(stream, namespace, service_type, value_type):
+    """Send a parameter request whose value type is ``value_type``; the response or None.
+
+    Asked again (up to 5 times) while no response comes: refused requests change nothing.
+    """
+    import rclpy
+    from rcl_interfaces.msg import Parameter as ParameterMessage
+    from rcl_interfaces.msg import ParameterValue
+    from rcl_interfaces.srv import SetParameters
+
+    name = "set_parameters" if service_type is SetParameters else "set_parameters_atomically"
+    client = stream.create_client(service_type, f"{namespace}/stereo_depth_node/{name}")
+    assert client.wait_for_service(10.0)
+    request = service_type.Request(parameters=[ParameterMessage(
+        name="queue_size", value=ParameterValue(type=value_type, integer_value=7))])
+    for _ in range(5):  # a reply can be lost before the service discovers the client: ask again
+        future = client.call_async(request)
+        rclpy.spin_until_future_complete(stream, future, timeout_sec=2.0)
+        if future.done():
+            break
+    stream.destroy_client(client)
+    return future.result() if future.done() else None

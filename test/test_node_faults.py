@@ -15,47 +15,68 @@ from rcl_interfaces.srv import SetParameters, SetParametersAtomically
 from stereo_depth_node.core.geometry import CameraCalibration
 from stereo_depth_node.ros.messages import array_from_image
 
-from helpers import SECOND, connect, publish_frame, send, set_parameters, statuses, value_of
+from helpers import (
+    SECOND,
+    connect,
+    get_parameter,
+    publish_frame,
+    raw_request,
+    send,
+    set_parameters,
+    statuses,
+    value_of,
+)
 
 pytestmark = pytest.mark.ros
 
 
-def raw_request(stream, namespace, service_type, value_type):
-    """Send one parameter request whose value type is ``value_type``; the response or None."""
-    client = stream.create_client(service_type,
-                                  f"{namespace}/stereo_depth_node/{service_type.__name__.lower()}"
-                                  .replace("setparametersatomically", "set_parameters_atomically")
-                                  .replace("setparameters", "set_parameters"))
-    assert client.wait_for_service(10.0)
-    request = service_type.Request(parameters=[ParameterMessage(
-        name="queue_size", value=ParameterValue(type=value_type, integer_value=7))])
-    future = client.call_async(request)
-    rclpy.spin_until_future_complete(stream, future, timeout_sec=1.0)
-    stream.destroy_client(client)
-    return future.result() if future.done() else None
-
-
-def test_parameter_requests_of_no_parameter_type_do_not_end_the_node(start_node, client,
-                                                                    namespace, box_scene):
+def test_parameter_requests_of_no_parameter_type_are_refused_with_one_warning(
+        start_node, client, namespace, box_scene):
     node = start_node()
     stream = client()
     connect(stream, box_scene)
+    allowed = ("the types are 0 (not_set), 1 (bool), 2 (integer), 3 (double), 4 (string), "
+               "5 (byte_array), 6 (bool_array), 7 (integer_array), 8 (double_array), "
+               "9 (string_array)")
     for service_type in (SetParameters, SetParametersAtomically):
-        for value_type in (10, 99, 255, 10):
+        for value_type in (10, 99, 255):
             response = raw_request(stream, namespace, service_type, value_type)
-            assert response is None or not all(r.successful for r in
-                                               getattr(response, "results", [response.result]))
-            assert node.process.poll() is None, node.output()
+            assert response is not None, f"no answer to {service_type.__name__} {value_type}"
+            [result] = response.results if service_type is SetParameters else [response.result]
+            assert not result.successful
+            assert result.reason == (f"parameter 'queue_size': value type {value_type} is not a "
+                                     f"parameter type; {allowed}")
     log = node.output()
-    # Logged with its traceback the first time, then counted (at most every 5 s per kind).
-    assert log.count("a callback failed, the node goes on: ValueError: 10 is not a valid "
-                     "Parameter.Type\nTraceback") == 1, log
-    assert log.count("Traceback (most recent call last)") == 1
-    assert "a callback failed again (2 times so far): ValueError: 99 is not a valid " \
-           "Parameter.Type" in log
+    assert "Traceback" not in log and "callback failed" not in log, log
+    # One warning line for each kind of request (repeats within 5 s are not logged again).
+    for service in ("set_parameters", "set_parameters_atomically"):
+        assert log.count(f"refused a {service} request: parameter 'queue_size': value type "
+                         "10 is not a parameter type; ") == 1, log
     # Still serving: a valid change applies, the next frame comes out.
+    assert get_parameter(stream, namespace, "queue_size").integer_value == 5
     assert set_parameters(stream, namespace, queue_size=7)[0].successful
+    assert get_parameter(stream, namespace, "queue_size").integer_value == 7
     assert send(stream, box_scene, 50 * SECOND)
+
+
+def test_a_set_parameters_request_refuses_only_its_malformed_parameters(start_node, client,
+                                                                        namespace):
+    start_node()
+    stream = client()
+    service = stream.create_client(SetParameters, f"{namespace}/stereo_depth_node/set_parameters")
+    assert service.wait_for_service(10.0)
+    request = SetParameters.Request(parameters=[
+        ParameterMessage(name="queue_size", value=ParameterValue(type=2, integer_value=8)),
+        ParameterMessage(name="speckle_size", value=ParameterValue(type=42, integer_value=1)),
+        ParameterMessage(name="use_color", value=ParameterValue(type=1, bool_value=False))])
+    future = service.call_async(request)
+    rclpy.spin_until_future_complete(stream, future, timeout_sec=10.0)
+    results = future.result().results
+    assert [r.successful for r in results] == [True, False, True]
+    assert results[1].reason.startswith("parameter 'speckle_size': value type 42 is not a "
+                                        "parameter type; the types are 0 (not_set)")
+    assert get_parameter(stream, namespace, "queue_size").integer_value == 8
+    assert get_parameter(stream, namespace, "use_color").bool_value is False
 
 
 @pytest.mark.parametrize("name, value, reason", [

@@ -69,6 +69,7 @@ from stereo_depth_node.ros.messages import (
     frame_messages,
     stamp_ns,
 )
+from stereo_depth_node.ros.parameter_requests import CheckedParameterService
 from stereo_depth_node.ros.roles import (
     DISPARITY_ONLY,
     POINT_CLOUD,
@@ -116,8 +117,11 @@ class StereoDepthNode(Node):
     """
 
     def __init__(self, role: NodeRole = STEREO_DEPTH, **kwargs: Any) -> None:
-        super().__init__(role.node_name, **kwargs)
+        super().__init__(role.node_name, start_parameter_services=False, **kwargs)
         self._role = role
+        self._last_logged: dict[str, float] = {}  # message kind + reason -> when logged
+        self._parameter_requests = CheckedParameterService(
+            self, lambda line: self._log_throttled("parameter request", line, line, warning=True))
         for spec in role.parameters.values():
             self.declare_parameter(spec.name, spec.default, _descriptor_from_spec(spec))
 
@@ -149,7 +153,6 @@ class StereoDepthNode(Node):
 
         self._last_set_time = time.monotonic()
         self._last_arrival_time: float | None = None
-        self._last_logged: dict[str, float] = {}  # message kind + reason -> when logged
         self._callback_failures: Counter[str] = Counter()
         self._health = NodeHealth(f"{self.get_fully_qualified_name()}: stereo processing",
                                   self._input_topics, list(self._outputs))
