@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
+from stereo_depth_node.core import rectification
 from stereo_depth_node.core.camera_model import DISTORTION_MODELS, CameraModel
 from stereo_depth_node.core.geometry import StereoGeometry
 from stereo_depth_node.core.parameters import MatcherParams
@@ -91,6 +92,27 @@ def test_maps_are_built_once_per_calibration_and_again_when_it_changes():
     second, _ = rectifier.rectify(raw.left, "rgb8", raw.left_camera, "left", False)
     assert rectifier.maps_built == 3  # the old calibration's maps were kept
     assert np.abs(first.astype(int) - second).mean() > 1.0
+
+
+def test_kept_maps_are_bounded_in_number_and_in_bytes(monkeypatch):
+    raw = load_raw_motorcycle("plumb_bob")
+    rectifier = Rectifier()
+    lenses = [dataclasses.replace(raw.left_camera, D=(-0.1 - 0.01 * i, 0.0, 0.0, 0.0, 0.0))
+              for i in range(6)]
+    for camera in lenses:  # a new calibration every frame: the last 4 are kept
+        rectifier.rectify(raw.left, "rgb8", camera, "left", False)
+    one = 741 * 500 * 6  # int16 x, y and uint16 weights per pixel
+    assert rectifier.maps_built == 6 and rectifier.kept_bytes == 4 * one
+    rectifier.rectify(raw.left, "rgb8", lenses[2], "left", False)  # still kept
+    assert rectifier.maps_built == 6
+    rectifier.rectify(raw.left, "rgb8", lenses[0], "left", False)  # dropped: built again
+    assert rectifier.maps_built == 7
+    monkeypatch.setattr(rectification, "KEPT_MAP_BYTES", 2 * one + 1)  # room for two
+    rectifier.rectify(raw.left, "rgb8", lenses[1], "left", False)
+    assert rectifier.kept_bytes == 2 * one
+    monkeypatch.setattr(rectification, "KEPT_MAP_BYTES", one // 2)  # not even for one
+    rectifier.rectify(raw.left, "rgb8", lenses[3], "left", False)
+    assert rectifier.kept_bytes == one  # the newest stays
 
 
 def test_interpolation_is_image_procs_and_changes_the_result():

@@ -22,8 +22,10 @@ from stereo_depth_node.core.image_encoding import COLOUR_ENCODINGS, to_mono8, to
 # image_proc's interpolation values; cv2.remap takes INTER_AREA as INTER_LINEAR.
 INTERPOLATIONS = {0: cv2.INTER_NEAREST, 1: cv2.INTER_LINEAR, 2: cv2.INTER_CUBIC,
                   3: cv2.INTER_AREA, 4: cv2.INTER_LANCZOS4}
-# Calibrations whose maps are kept: both cameras, and both again after a change.
+# Calibrations whose maps are kept: both cameras, and both again after a change; and at most
+# this many bytes of maps (4 calibrations of 1920 x 1200; the newest is always kept).
 KEPT_MAPS = 4
+KEPT_MAP_BYTES = 4 * 1920 * 1200 * 6
 
 Maps = tuple[np.ndarray, np.ndarray]
 
@@ -58,6 +60,9 @@ def rectification_maps(camera: CameraModel) -> Maps:
 
 class Rectifier:
     """Raw images to rectified ones, with the maps of recent calibrations kept.
+
+    At most :data:`KEPT_MAPS` calibrations' maps and :data:`KEPT_MAP_BYTES` bytes of
+    them are kept, the least recently used going first (the newest always stays).
 
     Attributes
     ----------
@@ -118,13 +123,19 @@ class Rectifier:
         return cv2.remap(converted, map1, map2, INTERPOLATIONS[interpolation]), \
             converted_encoding
 
+    @property
+    def kept_bytes(self) -> int:
+        """The bytes of the maps kept."""
+        return sum(map1.nbytes + map2.nbytes for map1, map2 in self._maps.values())
+
     def _maps_of(self, camera: CameraModel) -> Maps:
         maps = self._maps.get(camera)
         if maps is None:
             maps = rectification_maps(camera)
             self.maps_built += 1
             self._maps[camera] = maps
-            if len(self._maps) > KEPT_MAPS:
+            while len(self._maps) > 1 and (len(self._maps) > KEPT_MAPS or
+                                           self.kept_bytes > KEPT_MAP_BYTES):
                 self._maps.popitem(last=False)
         self._maps.move_to_end(camera)
         return maps

@@ -31,3 +31,18 @@ def keep_large_buffers(mmap_threshold: int = 64 << 20, trim_threshold: int = 256
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, mmap_threshold)) and \
         bool(mallopt(_M_TRIM_THRESHOLD, trim_threshold))
+
+
+def release_free_memory() -> bool:
+    """Return the heap's free memory to the OS (glibc ``malloc_trim(0)``).
+
+    With :func:`keep_large_buffers`, buffers freed when frames change size stay in the
+    heap for buffers of that size to come; once the size has changed they are waste.
+    Returns whether it ran (False where the C library is not glibc).
+    """
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c")).malloc_trim
+    except (OSError, AttributeError, TypeError):
+        return False
+    trim(0)
+    return True

@@ -61,7 +61,7 @@ from stereo_depth_node.core.synchronizer import (
     make_synchronizer,
 )
 from stereo_depth_node.ros.diagnostics import NodeHealth
-from stereo_depth_node.ros.memory import keep_large_buffers
+from stereo_depth_node.ros.memory import keep_large_buffers, release_free_memory
 from stereo_depth_node.ros.messages import (
     OUTPUT_TYPES,
     CloudBuffer,
@@ -359,6 +359,7 @@ class StereoDepthNode(Node):
 
     def _match_frames(self) -> None:
         """Matching thread: frames in, processed frames out, in order."""
+        size = None
         while (job := self._to_match.take()) is not None:
             self._health.hardware_id = job.inputs[1].header.frame_id
             try:
@@ -371,6 +372,10 @@ class StereoDepthNode(Node):
             except Exception as error:  # a defect must not take the node down with it
                 self._report_defect(error)
                 continue
+            if job.frame.disparity.shape != size:
+                # Buffers kept for the last size are waste now (see keep_large_buffers).
+                size = job.frame.disparity.shape
+                release_free_memory()
             if not self._to_publish.put_when_free(job):
                 return
 
