@@ -50,8 +50,9 @@ fastdds_profile
     ``config/fastdds_large_messages.xml``), set in the variable the distribution's Fast
     DDS reads (``FASTDDS_DEFAULT_PROFILES_FILE`` from Kilted on,
     ``FASTRTPS_DEFAULT_PROFILES_FILE`` before); ``none`` (or empty, from a parent launch
-    file) leaves the environment as it is. Give the camera driver and the subscribers the
-    same profile.
+    file) leaves the environment as it is, and the node then gives itself that same
+    profile unless the environment chooses Fast DDS's settings (see
+    ``stereo_depth_node.ros.dds_profile``). Give the camera driver the same profile.
 """
 
 from launch.actions import (

@@ -13,7 +13,11 @@ import subprocess
 import pytest
 
 from stereo_depth_node.ros.config_files import config_file
-from stereo_depth_node.testing.node_process import NodeProcess, isolate_ros_environment
+from stereo_depth_node.testing.node_process import (
+    NodeProcess,
+    isolate_ros_environment,
+    ros_environment,
+)
 
 import helpers
 
@@ -75,6 +79,15 @@ def ros_env():
     rclpy.init()
     yield env
     rclpy.try_shutdown()
+
+
+@pytest.fixture(scope="session")
+def stock_env():
+    """The isolated domain's environment with no Fast DDS setting: a stock driver's, a robot's.
+
+    Not applied to this process (which keeps ``ros_env``'s profile): for child processes only.
+    """
+    return ros_environment(TEST_DOMAIN_ID, profile=None)
 
 
 @pytest.fixture

@@ -58,3 +58,24 @@ def test_distribution_follows_rclpy_and_its_fast_dds(loaded_major, monkeypatch):
 def test_bags_are_written_with_the_loaded_distributions_definitions(loaded_major):
     expected = Stores.ROS2_JAZZY if loaded_major == 2 else Stores.ROS2_KILTED
     assert bag_io.BAG_TYPESTORE == expected
+
+
+def test_the_node_gives_itself_the_package_profile_only_where_nothing_is_chosen(tmp_path):
+    from stereo_depth_node.ros.config_files import config_file
+    from stereo_depth_node.ros.dds_profile import FASTDDS_PROFILE, use_package_profile
+
+    variable = fastdds_profile_variable()
+    environ = {"ROS_DOMAIN_ID": "3"}
+    assert use_package_profile(environ, tmp_path) == variable
+    assert environ == {"ROS_DOMAIN_ID": "3", variable: str(config_file(FASTDDS_PROFILE))}
+    for chosen in ({FAST_DDS_3_PROFILE_VARIABLE: "/mine.xml"},
+                   {FAST_DDS_2_PROFILE_VARIABLE: ""},  # empty: Fast DDS's own defaults
+                   {"FASTDDS_BUILTIN_TRANSPORTS": "LARGE_DATA"},
+                   {"RMW_IMPLEMENTATION": "rmw_cyclonedds_cpp"}):
+        environ = dict(chosen)
+        assert use_package_profile(environ, tmp_path) is None and environ == chosen
+    assert use_package_profile({"RMW_IMPLEMENTATION": "rmw_fastrtps_dynamic_cpp"},
+                               tmp_path) == variable
+    (tmp_path / "DEFAULT_FASTDDS_PROFILES.xml").write_text("<profiles/>")
+    environ = {}
+    assert use_package_profile(environ, tmp_path) is None and environ == {}

@@ -174,7 +174,7 @@ def test_malformed_inputs_and_parameter_requests_never_end_the_node(start_node, 
     print(f"frames dropped since start: {totals[-1]}, good frames {len(good_stamps)}")
     assert totals[-1] >= MALFORMED_SETS * 0.6  # most sets reached the node (815 measured)
     assert get_parameter(stream, namespace, "disparity_range").integer_value == 64
-    assert get_parameter(stream, namespace, "queue_size").integer_value == 5  # the default
+    assert get_parameter(stream, namespace, "queue_size").integer_value == 10  # the default
     assert node.stop(signal.SIGINT) == 0
     log = node.output()
     assert "dropped frame at" in log and "no depth for the frame" in log

@@ -11,10 +11,24 @@ from stereo_depth_node.core.handoff import Handoff
 
 def test_items_come_out_in_order_and_the_oldest_is_displaced_when_full():
     handoff = Handoff(capacity=2)
-    assert handoff.put(1) is None and handoff.put(2) is None
-    assert handoff.put(3) == 1  # full: the oldest waiting item makes room
-    assert handoff.put(4) == 2
+    assert handoff.put(1) == [] and handoff.put(2) == []
+    assert handoff.put(3) == [1]  # full: the oldest waiting item makes room
+    assert handoff.put(4) == [2]
     assert [handoff.take(), handoff.take()] == [3, 4]
+
+
+def test_a_lowered_capacity_displaces_down_to_it_at_the_next_put():
+    handoff = Handoff(capacity=4)
+    for item in range(4):
+        handoff.put(item)
+    handoff.capacity = 2
+    assert handoff.capacity == 2
+    assert handoff.put(4) == [0, 1, 2]  # down to one waiting, then the new one
+    assert [handoff.take(), handoff.take()] == [3, 4]
+    handoff.capacity = 3  # raised: room for three again
+    assert [handoff.put(item) for item in (5, 6, 7)] == [[], [], []]
+    with pytest.raises(ValueError, match="capacity 0 must be at least 1"):
+        handoff.capacity = 0
 
 
 def test_put_when_free_waits_for_the_consumer():

@@ -148,10 +148,11 @@ def test_cloud_layouts(start_node, client, scene, use_color, avoid_padding, step
     assert np.median(z[IN_BOX]) == pytest.approx(2.0, rel=4e-3)
 
 
-def test_qos_sensor_data_inputs_and_reliable_outputs(start_node, client, namespace, scene):
+def test_qos_best_available_inputs_and_reliable_outputs(start_node, client, namespace, scene):
     start_node()
     stream = client()
     connect(stream, scene)
+    # BEST_AVAILABLE resolved against the client's best-effort (sensor data) publishers
     inputs = stream.get_subscriptions_info_by_topic(f"{namespace}/left/image_rect")
     assert [i.qos_profile.reliability for i in inputs] == [ReliabilityPolicy.BEST_EFFORT]
     outputs = stream.get_publishers_info_by_topic(f"{namespace}/points2")
@@ -161,7 +162,10 @@ def test_qos_sensor_data_inputs_and_reliable_outputs(start_node, client, namespa
     assert depth.integer_value == 1
     reliability = get_parameter(
         stream, namespace, f"qos_overrides.{namespace}/left/image_rect.subscription.reliability")
-    assert reliability.string_value == "best_effort"
+    assert reliability.string_value == "best_available"
+    depth = get_parameter(
+        stream, namespace, f"qos_overrides.{namespace}/right/camera_info.subscription.depth")
+    assert depth.integer_value == 10
 
 
 def test_use_system_default_qos_subscribes_with_the_system_default(start_node, client,
@@ -401,20 +405,23 @@ def test_inputs_are_subscribed_only_while_an_output_has_a_subscriber(start_node,
     assert node.output().count("depth has a subscriber: subscribed to") == 1
 
 
-def test_a_burst_keeps_its_order_and_skips_the_oldest_waiting_sets(start_node, client,
-                                                                  namespace, scene):
+@pytest.mark.parametrize("queue_size, burst", [(2, 12), (12, 9)])
+def test_a_burst_keeps_its_order_and_skips_the_oldest_beyond_queue_size_waiting_sets(
+        start_node, client, namespace, scene, queue_size, burst):
     # SGBM over 256 px is slower than frames published back to back: the node falls behind.
+    # queue_size sets may wait for the matcher; more skip the oldest waiting one.
     node = start_node({"stereo_algorithm": 1, "disparity_range": 256,
-                       "diagnostics_period_seconds": 0.5})
+                       "diagnostics_period_seconds": 0.5, "queue_size": queue_size})
     stream = client(["disparity"])
     seen = statuses(stream, namespace)
     connect(stream, scene)
-    stamps = [(100 + i) * SECOND for i in range(12)]
+    # (a burst within the inputs' depth of 10 messages each)
+    stamps = [(100 + i) * SECOND for i in range(burst)]
     for stamp in stamps:
         publish_frame(stream, scene, stamp)
     # the newest set is never displaced: it comes out
     assert stream.spin_until(lambda: stamps[-1] in stream.received.messages.get("disparity", {}),
-                             30), \
+                             60), \
         node.output()
     stream.spin_until(lambda: False, 1.5)  # the diagnostics period that saw the burst
     arrived = stream.received.arrival["disparity"]
@@ -422,8 +429,53 @@ def test_a_burst_keeps_its_order_and_skips_the_oldest_waiting_sets(start_node, c
                                                      if s in arrived)]
     assert in_arrival_order == sorted(in_arrival_order)
     skipped = sum(int(value_of(s, "frames skipped: processing behind the inputs")) for s in seen)
-    assert skipped > 0 and len(in_arrival_order) + skipped <= len(stamps), \
-        (in_arrival_order, skipped)
+    if queue_size == 2:
+        assert skipped > 0 and len(in_arrival_order) + skipped <= len(stamps), \
+            (in_arrival_order, skipped)
+    else:  # the whole burst waits, and all of it comes out
+        assert skipped == 0 and in_arrival_order == stamps, (in_arrival_order, skipped)
+
+
+def test_inputs_are_reliable_for_a_reliable_camera_and_renewed_for_a_best_effort_one(
+        start_node, namespace, scene):
+    import rclpy
+    from rclpy.qos import QoSProfile
+    from stereo_msgs.msg import DisparityImage
+
+    from stereo_depth_node.ros.messages import INPUT_TYPES
+    from stereo_depth_node.testing.stream_client import spin_until
+
+    node = start_node()
+    camera = rclpy.create_node("reliable_camera", namespace=namespace)
+    late = rclpy.create_node("best_effort_camera", namespace=namespace)
+    try:
+        answered = set()
+        camera.create_subscription(DisparityImage, "disparity",
+                                   lambda m: answered.add(m.header.stamp.sec), 10)
+        reliable = [camera.create_publisher(kind, topic, QoSProfile(depth=10))
+                    for topic, kind in zip(INPUT_TOPICS, INPUT_TYPES)]
+        assert spin_until(camera, lambda: all(p.get_subscription_count() for p in reliable), 30)
+        inputs = camera.get_subscriptions_info_by_topic(f"{namespace}/left/image_rect")
+        assert [i.qos_profile.reliability for i in inputs] == [ReliabilityPolicy.RELIABLE]
+        assert publish_until(camera, lambda i: [p.publish(m) for p, m in zip(
+            reliable, stereo_input_messages(scene, 5 * SECOND))], lambda: 5 in answered, 30)
+        # A best-effort camera joins: the reliable subscriptions cannot hear it, so they are
+        # made again, best effort; both cameras are heard.
+        best_effort = [late.create_publisher(kind, topic, qos_profile_sensor_data)
+                       for topic, kind in zip(INPUT_TOPICS, INPUT_TYPES)]
+        assert spin_until(camera, lambda: "a best-effort publisher appeared on left/image_rect: "
+                          "subscribed again, best effort, to hear it" in node.output(), 30)
+        assert publish_until(camera, lambda i: [p.publish(m) for p, m in zip(
+            best_effort, stereo_input_messages(scene, 6 * SECOND))], lambda: 6 in answered, 30)
+        assert publish_until(camera, lambda i: [p.publish(m) for p, m in zip(
+            reliable, stereo_input_messages(scene, 7 * SECOND))], lambda: 7 in answered, 30)
+        inputs = camera.get_subscriptions_info_by_topic(f"{namespace}/left/image_rect")
+        assert [i.qos_profile.reliability for i in inputs] == [ReliabilityPolicy.BEST_EFFORT]
+        assert "incompatible" not in node.output()
+    finally:
+        node.stop()
+        camera.destroy_node()
+        late.destroy_node()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

@@ -53,7 +53,7 @@ def test_parameter_requests_of_no_parameter_type_are_refused_with_one_warning(
         assert log.count(f"refused a {service} request: parameter 'queue_size': value type "
                          "10 is not a parameter type; ") == 1, log
     # Still serving: a valid change applies, the next frame comes out.
-    assert get_parameter(stream, namespace, "queue_size").integer_value == 5
+    assert get_parameter(stream, namespace, "queue_size").integer_value == 10
     assert set_parameters(stream, namespace, queue_size=7)[0].successful
     assert get_parameter(stream, namespace, "queue_size").integer_value == 7
     assert send(stream, box_scene, 50 * SECOND)

@@ -137,7 +137,7 @@ def test_specs_describe_their_ranges():
 
 # stereo_image_proc's synchronization and point cloud defaults, and our read-only QoS switch.
 NODE_DEFAULTS = {"approximate_sync": False, "approximate_sync_tolerance_seconds": 0.0,
-                 "queue_size": 5, "use_color": True, "avoid_point_cloud_padding": False,
+                 "queue_size": 10, "use_color": True, "avoid_point_cloud_padding": False,
                  "depth_in_millimetres": False, "min_depth": 0.0, "max_depth": 0.0,
                  "point_cloud_decimation": 1, "point_cloud_valid_only": False,
                  "use_image_rect_color": False, "use_system_default_qos": False,

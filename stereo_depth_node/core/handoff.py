@@ -3,7 +3,7 @@
 """Frames from one thread to the next, a few at a time: the stages of a frame pipeline.
 
 ROS-free. A :class:`Handoff` holds at most ``capacity`` items, oldest first.
-The producer either displaces the oldest waiting item when full
+The producer either displaces the oldest waiting items when full
 (:meth:`Handoff.put`: a camera stream that outruns the matcher keeps its newest
 frames, and each displaced one is counted) or waits for room
 (:meth:`Handoff.put_when_free`: work already done is not thrown away). So a
@@ -31,10 +31,28 @@ class Handoff(Generic[T]):
         self._capacity = capacity
         self._closed = False
 
-    def put(self, item: T) -> T | None:
-        """Leave ``item`` for the consumer; when full, remove and return the oldest waiting."""
+    @property
+    def capacity(self) -> int:
+        """How many items may wait; lowering it leaves items already waiting in place."""
+        return self._capacity
+
+    @capacity.setter
+    def capacity(self, capacity: int) -> None:
+        if capacity < 1:
+            raise ValueError(f"capacity {capacity} must be at least 1")
         with self._changed:
-            displaced = self._items.popleft() if len(self._items) >= self._capacity else None
+            self._capacity = capacity
+            self._changed.notify_all()
+
+    def put(self, item: T) -> list[T]:
+        """Leave ``item`` for the consumer; return the oldest waiting ones removed to make room.
+
+        Empty while there is room; one item when full; more after the capacity was lowered.
+        """
+        with self._changed:
+            displaced = []
+            while len(self._items) >= self._capacity:
+                displaced.append(self._items.popleft())
             self._items.append(item)
             self._changed.notify_all()
             return displaced

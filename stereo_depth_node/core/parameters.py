@@ -301,9 +301,12 @@ class NodeSettings(ParameterSet):
         0.0, 0.0, 3600.0, rebuilds_synchronizer=True,
         description="Largest stamp spread, seconds, of an approximately synchronized set "
                     "(0 = no limit).")
+    # stereo_image_proc keeps 5. A reliable camera's lost messages are repaired up to 10
+    # frames late (its writer keeps ROS 2's default 10): a set waits that long.
     queue_size: int = parameter(
-        5, 1, 1000, 1, rebuilds_synchronizer=True,
-        description="Messages per input kept while waiting for a synchronized set.")
+        10, 1, 1000, 1, rebuilds_synchronizer=True,
+        description="Messages per input kept while waiting for a synchronized set, and sets "
+                    "that may wait for the matcher (more skips the oldest).")
     use_color: bool = parameter(
         True, description="Add the left image's colour to points2 as an rgb field.")
     avoid_point_cloud_padding: bool = parameter(
@@ -333,8 +336,9 @@ class NodeSettings(ParameterSet):
                     "camera's colour stream for the cloud); read at start-up.")
     use_system_default_qos: bool = parameter(
         False, read_only=True,
-        description="Subscribe with the middleware's default QoS instead of sensor data QoS "
-                    "(best effort); read at start-up.")
+        description="Subscribe with the middleware's default QoS instead of best available "
+                    "reliability (reliable from reliable cameras, best effort from best-effort "
+                    "ones); read at start-up.")
     rectify: bool = parameter(
         False, read_only=True,
         description="Subscribe left/image_raw and right/image_raw instead of image_rect and "

@@ -13,6 +13,7 @@ Topic and parameter names, defaults and message semantics follow
 from __future__ import annotations
 
 import functools
+import os
 import re
 import signal
 import sys
@@ -35,18 +36,13 @@ from rclpy.event_handler import PublisherEventCallbacks, QoSPublisherMatchedInfo
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from rclpy.qos import (
-    QoSProfile,
-    ReliabilityPolicy,
-    qos_profile_sensor_data,
-    qos_profile_system_default,
-)
+from rclpy.qos import QoSProfile, ReliabilityPolicy
 from rclpy.qos_overriding_options import QoSOverridingOptions
 from rclpy.signals import SignalHandlerOptions
-from rclpy.subscription import Subscription
 from sensor_msgs.msg import CameraInfo, Image
 from std_msgs.msg import Header
 
+from stereo_depth_node.core.delivery import LaggingInput
 from stereo_depth_node.core.handoff import Handoff
 from stereo_depth_node.core.parameters import (
     MatcherParams,
@@ -60,7 +56,10 @@ from stereo_depth_node.core.synchronizer import (
     ExactTimeSynchronizer,
     make_synchronizer,
 )
-from stereo_depth_node.ros.diagnostics import NodeHealth
+from stereo_depth_node.ros.config_files import config_file
+from stereo_depth_node.ros.dds_profile import FASTDDS_PROFILE, use_package_profile
+from stereo_depth_node.ros.diagnostics import NodeHealth, lagging_message, loss_explanation
+from stereo_depth_node.ros.inputs import InputSubscriptions
 from stereo_depth_node.ros.memory import keep_large_buffers, release_free_memory
 from stereo_depth_node.ros.messages import (
     OUTPUT_TYPES,
@@ -80,7 +79,6 @@ from stereo_depth_node.ros.roles import (
 
 LOG_THROTTLE_SECONDS = 5.0
 MAX_REMEMBERED_REASONS = 256  # kinds of reasons whose last log time is kept
-WAITING_SETS = 2  # synchronized sets that may wait for the matching thread
 
 _VALUES = re.compile(r"'[^']*'|\"[^\"]*\"|[-+]?\d+(?:\.\d*)?(?:e[-+]?\d+)?(?:x\d+)?")
 
@@ -126,26 +124,25 @@ class StereoDepthNode(Node):
             self.declare_parameter(spec.name, spec.default, _descriptor_from_spec(spec))
 
         params, self._settings = self._parameters_with({})
-        self._input_topics, self._input_types = role.inputs(self._settings)
+        self._input_topics, input_types = role.inputs(self._settings)
         self._processor = StereoProcessor(params)
         # rectify: raw images, rectified in the matching thread with maps kept per calibration
         self._rectifier = Rectifier() if self._settings.rectify else None
         self._synchronizer = self._make_synchronizer()
-        output_qos = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
-        self._overrides = QoSOverridingOptions.with_default_policies()
+        overrides = QoSOverridingOptions.with_default_policies()
         # Subscribers per output, from the publishers' matched events: the inputs are
         # subscribed only while some output has one (see _on_output_matched).
         outputs = role.outputs_with(self._settings)
         self._matched = {name: 0 for name in outputs}
         self._outputs = {
             name: self.create_publisher(
-                msg_type, name, output_qos, qos_overriding_options=self._overrides,
+                msg_type, name, QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE),
+                qos_overriding_options=overrides,
                 event_callbacks=PublisherEventCallbacks(
                     matched=functools.partial(self._on_output_matched, name)))
             for name, msg_type in OUTPUT_TYPES.items() if name in outputs}
-        self._input_qos = qos_profile_system_default \
-            if self._settings.use_system_default_qos else qos_profile_sensor_data
-        self._inputs: list[Subscription] = []
+        self._inputs = InputSubscriptions(self, self._input_topics, input_types,
+                                          self._settings.use_system_default_qos, self._on_input)
 
         # Registered after the QoS override parameters are declared, so only changes count.
         self.add_on_set_parameters_callback(self._validate_parameters)
@@ -162,10 +159,10 @@ class StereoDepthNode(Node):
         self._sync_dropped_reported = 0
         self.create_timer(self._settings.diagnostics_period_seconds, self._publish_diagnostics)
         self.create_timer(1.0, self._check_synchronization)
-        # Matching frame N + 1 (OpenCV releases the GIL) overlaps publishing frame N. Two
-        # sets may wait for the matcher (a burst, such as two sets formed in one spin); when
-        # a third forms, the oldest is skipped.
-        self._to_match: Handoff[FrameJob] = Handoff(capacity=WAITING_SETS)
+        # Matching frame N + 1 (OpenCV releases the GIL) overlaps publishing frame N. As many
+        # sets as queue_size may wait for the matcher (a burst, such as the sets that repaired
+        # messages complete at once); when one more forms, the oldest is skipped.
+        self._to_match: Handoff[FrameJob] = Handoff(capacity=self._settings.queue_size)
         self._to_publish: Handoff[FrameJob] = Handoff()
         self._cloud_buffer = CloudBuffer()
         self._threads = [threading.Thread(target=target, name=name) for target, name in
@@ -211,6 +208,7 @@ class StereoDepthNode(Node):
             return
         if any(spec.rebuilds_synchronizer for spec in changed):
             self._synchronizer = self._make_synchronizer()
+            self._to_match.capacity = self._settings.queue_size
         if params != self._processor.params:
             self._processor.set_params(params)
         self.get_logger().info(
@@ -221,22 +219,16 @@ class StereoDepthNode(Node):
         """Subscribe the inputs when an output gains its first subscriber; leave when none has."""
         self._matched[output] = status.current_count
         wanted = any(self._matched.values())
-        if wanted and not self._inputs:
-            self._inputs = [
-                self.create_subscription(msg_type, topic,
-                                         functools.partial(self._on_input, index),
-                                         self._input_qos,
-                                         qos_overriding_options=self._overrides)
-                for index, (topic, msg_type) in enumerate(zip(self._input_topics,
-                                                              self._input_types))]
+        if wanted and not self._inputs.active:
+            self._inputs.subscribe()
             topics = ", ".join(self.resolve_topic_name(t) for t in self._input_topics)
             self.get_logger().info(
                 f"{output} has a subscriber: subscribed to {topics}; "
-                f"{'approximate' if self._settings.approximate_sync else 'exact'} sync")
-        elif not wanted and self._inputs:
-            for subscription in self._inputs:
-                self.destroy_subscription(subscription)
-            self._inputs = []
+                f"{'approximate' if self._settings.approximate_sync else 'exact'} sync "
+                "(each input once it has a publisher)")
+        elif not wanted and self._inputs.active:
+            self._inputs.unsubscribe()
+            self._health.arrivals.clear()
             self._synchronizer = self._make_synchronizer()  # no half-formed sets kept
             self.get_logger().info(f"no subscriber to {_either(list(self._outputs))} any "
                                    "more: unsubscribed from the inputs")
@@ -282,11 +274,23 @@ class StereoDepthNode(Node):
         dropped = self._synchronizer.stats.dropped  # since this synchronizer was made
         self._health.period.sync_dropped = dropped - min(self._sync_dropped_reported, dropped)
         self._sync_dropped_reported = dropped
+        self._health.period.lost.update(self._inputs.take_lost())
         status = self._health.report(now - self._last_report, self._seconds_without_sets(),
-                                     self._settings.no_sync_warning_seconds)
+                                     self._settings.no_sync_warning_seconds, self._explain_loss)
+        lagging = self._health.arrivals.lagging()
+        if lagging:
+            line = lagging_message(lagging, self._explain_loss)
+            self._log_throttled("delivery", line, line, warning=True)
         self._last_report = now
         self._diagnostics.publish(DiagnosticArray(header=Header(
             stamp=self.get_clock().now().to_msg()), status=[status]))
+
+    def _explain_loss(self, lagging: LaggingInput) -> str:
+        """Why ``lagging.topic`` loses messages, from its publishers' QoS, and the fix."""
+        reliabilities = self._inputs.publisher_reliabilities(lagging.topic)
+        best_effort = None if not reliabilities else \
+            ReliabilityPolicy.BEST_EFFORT in reliabilities
+        return loss_explanation(lagging.topic, best_effort, str(config_file(FASTDDS_PROFILE)))
 
     def _log_throttled(self, kind: str, reason: str, line: str, warning: bool = False) -> None:
         """Log ``line`` (an error, or a warning): a new kind of reason at once, a repeat every 5 s.
@@ -354,8 +358,7 @@ class StereoDepthNode(Node):
             return
         job = FrameJob(inputs, wanted, self._settings, stamp_ns(inputs[1].header),
                        time.monotonic())
-        if self._to_match.put(job) is not None:
-            self._health.period.behind += 1
+        self._health.period.behind += len(self._to_match.put(job))
 
     def _match_frames(self) -> None:
         """Matching thread: frames in, processed frames out, in order."""
@@ -432,6 +435,7 @@ def main(args: list[str] | None = None, role: NodeRole = STEREO_DEPTH) -> int:
     thread, which raced with destroying the publishers and crashed one exit in about fifteen.)
     """
     keep_large_buffers()
+    profile_variable = use_package_profile()
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -442,6 +446,10 @@ def main(args: list[str] | None = None, role: NodeRole = STEREO_DEPTH) -> int:
         rclpy.logging.get_logger("stereo_depth_node").fatal(f"cannot start: {error}")
         rclpy.try_shutdown()
         return 1
+    if profile_variable is not None:
+        node.get_logger().info(
+            f"this node's Fast DDS participant uses {os.environ[profile_variable]} (64 MiB "
+            f"shared memory for its outputs); set {profile_variable} to choose another")
     try:
         spin_until(node, stop)
     finally:

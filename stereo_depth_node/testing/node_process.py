@@ -4,7 +4,8 @@
 
 Shared by the demo, the benchmark and the tests: each picks its own
 ``ROS_DOMAIN_ID``, keeps discovery on 127.0.0.1 and uses the package's Fast DDS
-profile for large messages, in the node's process and in its own.
+profile for large messages, in the node's process and in its own, or (for the
+tests of a stock camera driver) no Fast DDS setting in any process.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from stereo_depth_node.ros.config_files import config_file
 from stereo_depth_node.ros.dds_profile import (
     FAST_DDS_2_PROFILE_VARIABLE,
     FAST_DDS_3_PROFILE_VARIABLE,
+    FAST_DDS_SETTINGS_VARIABLES,
     FASTDDS_MIXED_HOST_PROFILE,
     FASTDDS_PROFILE,
     fastdds_profile_variable,
@@ -39,17 +41,28 @@ def isolate_ros_environment(domain_id: int, profile: str = FASTDDS_PROFILE) -> d
     either Fast DDS major version. Must run before ``rclpy.init()`` in this
     process; the returned mapping is the complete environment for child processes.
     """
+    environment = ros_environment(domain_id, profile)
+    os.environ.update(environment)
+    return environment
+
+
+def ros_environment(domain_id: int, profile: str | None = FASTDDS_PROFILE) -> dict[str, str]:
+    """The environment of this process with an isolated DDS domain's variables; not applied.
+
+    ``profile`` as in :func:`isolate_ros_environment`; None leaves every Fast DDS
+    setting out (no profile variable, no built-in transports), as a stock driver runs.
+    """
     check_domain_id(domain_id)
-    path = str(config_file(profile))
-    variables = (FAST_DDS_3_PROFILE_VARIABLE, FAST_DDS_2_PROFILE_VARIABLE) \
-        if profile == FASTDDS_MIXED_HOST_PROFILE else (fastdds_profile_variable(),)
-    os.environ.update({
-        "ROS_DOMAIN_ID": str(domain_id),
-        "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST",
-        "RMW_IMPLEMENTATION": "rmw_fastrtps_cpp",
-        **{variable: path for variable in variables},
-    })
-    return dict(os.environ)
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in FAST_DDS_SETTINGS_VARIABLES}
+    environment.update({"ROS_DOMAIN_ID": str(domain_id),
+                        "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST",
+                        "RMW_IMPLEMENTATION": "rmw_fastrtps_cpp"})
+    if profile is not None:
+        variables = (FAST_DDS_3_PROFILE_VARIABLE, FAST_DDS_2_PROFILE_VARIABLE) \
+            if profile == FASTDDS_MIXED_HOST_PROFILE else (fastdds_profile_variable(),)
+        environment.update(dict.fromkeys(variables, str(config_file(profile))))
+    return environment
 
 
 def check_domain_id(domain_id: int) -> int:
