@@ -51,6 +51,8 @@ bench: $(INSTALLED)
 	$(PY) benchmarks/node_throughput.py
 	$(PY) benchmarks/soak.py
 	$(PY) benchmarks/soak.py --minutes 1 --size 1280x720 --params-file fast.yaml
+	$(PY) benchmarks/driver_delivery.py
+	$(PY) benchmarks/hostile_memory.py
 
 clean:
 	rm -rf $(VENV) $(VENV_JAZZY) demo_output

@@ -8,7 +8,7 @@ QoS). Each field is declared with :func:`parameter`; the field gives the name,
 type and default, :func:`parameter` the rest. :data:`MATCHER_PARAMETERS` and
 :data:`NODE_PARAMETERS` are derived from the fields, and from them follow the
 validation of both classes, the node's ROS parameter descriptors, the offline
-tools' options and checks, and the test of the README's tables. Names and
+tools' options and checks, and the test of the documented tables. Names and
 defaults are those of ``stereo_image_proc``; every stage beyond it is off by
 default, so the defaults stay a drop-in.
 """
