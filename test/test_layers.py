@@ -106,3 +106,13 @@ def test_the_blocker_blocks():
                             timeout=60)
     assert result.returncode != 0
     assert "blocked: " in result.stderr
+
+
+def test_numba_is_loaded_only_by_the_census_kernels():
+    names = [name for name in modules("core") + modules("offline")
+             if name != "stereo_depth_node.core.census_kernels"]
+    code = BLOCKER.format(blocked=("numba", "llvmlite"), modules=names)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "stereo_depth_node.core.census" in names

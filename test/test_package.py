@@ -35,6 +35,7 @@ RUNTIME_KEYS = {
     "apsw": "python3-rosbags-pip",
     "backports": "python3-rosbags-pip", "compression": "python3-rosbags-pip",  # zstd
     "PIL": "python3-pil",
+    "numba": "python3-numba",  # the census matcher's kernels
 }
 RUNTIME_FILES = [path for path in PYTHON_FILES
                  if path.is_relative_to(ROOT / "launch") or

@@ -38,7 +38,7 @@ def test_defaults_are_stereo_image_procs_with_every_extra_stage_off():
 
 
 @pytest.mark.parametrize("name, value, allowed", [
-    ("stereo_algorithm", 2, "0..1"),
+    ("stereo_algorithm", 3, "0..2"),
     ("prefilter_size", 4, "5..255, odd"),
     ("prefilter_size", 10, "5..255, odd"),
     ("prefilter_size", 257, "5..255, odd"),
@@ -201,4 +201,4 @@ def test_shortcut_options_are_opencvs_names():
         "uniqueness_ratio": "uniqueness_ratio", "speckle_size": "speckle_size",
         "speckle_range": "speckle_range", "disp12_max_diff": "disp12_max_diff",
         "sgbm_mode": "sgbm_mode", "p1": "P1", "p2": "P2"}
-    assert PARAMETERS["stereo_algorithm"].labels == ("bm", "sgbm")
+    assert PARAMETERS["stereo_algorithm"].labels == ("bm", "sgbm", "census")

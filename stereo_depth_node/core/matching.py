@@ -15,7 +15,8 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from stereo_depth_node.core.parameters import ALGORITHM_BM, MatcherParams
+from stereo_depth_node.core.census import CENSUS_WIDTH, CensusMatcher
+from stereo_depth_node.core.parameters import ALGORITHM_BM, ALGORITHM_CENSUS, MatcherParams
 
 # OpenCV's matchers return disparities in fixed point with 4 fractional bits.
 DISPARITY_SCALE = 16
@@ -101,11 +102,14 @@ class MatchedPair(NamedTuple):
     """Left-view and, when asked for, right-view disparity at full resolution.
 
     ``right`` holds, for each right pixel ``x_r``, the disparity ``x_l - x_r`` of
-    its match in the left image.
+    its match in the left image. ``peak_ratio`` (float32, 0..1) is how far each
+    pixel's lowest matching cost stands out, from matchers that expose their costs
+    (census); None from OpenCV's.
     """
 
     left: np.ndarray
     right: np.ndarray | None
+    peak_ratio: np.ndarray | None = None
 
 
 def search_pad(params: MatcherParams) -> int:
@@ -152,12 +156,13 @@ def downsampled_params(params: MatcherParams) -> MatcherParams:
         return params
     disparity_range = max(16, -(-params.disparity_range // (16 * factor)) * 16)
     block = max(5, (params.correlation_window_size // factor) | 1)
+    # SGBM's penalties are in units of its block's summed costs; census's do not change.
+    scale = 1.0 if params.stereo_algorithm == ALGORITHM_CENSUS else \
+        (block / params.correlation_window_size) ** 2
     return dataclasses.replace(params, disparity_range=disparity_range,
                                min_disparity=params.min_disparity // factor,
-                               correlation_window_size=block,
-                               P1=params.P1 * (block / params.correlation_window_size) ** 2,
-                               P2=params.P2 * (block / params.correlation_window_size) ** 2,
-                               downsample=1)
+                               correlation_window_size=block, P1=params.P1 * scale,
+                               P2=params.P2 * scale, downsample=1)
 
 
 def nearest_source(size: int, reduced_size: int) -> np.ndarray:
@@ -211,6 +216,9 @@ class DenseMatcher:
     step : float
         Resolution of the disparities, pixels (``DisparityImage.delta_d``):
         OpenCV's 1/16 px at the matched scale, ``downsample / 16`` at full resolution.
+    window : int
+        Width of the matching window in full-resolution pixels: the block of
+        StereoBM and StereoSGBM, the census window of the census matcher.
     """
 
     def __init__(self, params: MatcherParams) -> None:
@@ -218,8 +226,12 @@ class DenseMatcher:
         self.search = (params.min_disparity, params.min_disparity + params.disparity_range - 1)
         self.step = DISPARITY_STEP * params.downsample
         self._reduced = downsampled_params(params)
-        self._matcher = create_matcher(self._reduced)
-        self._pad = search_pad(self._reduced) if params.border_matching else 0
+        census = params.stereo_algorithm == ALGORITHM_CENSUS
+        self._census = CensusMatcher(self._reduced) if census else None
+        self.window = CENSUS_WIDTH * params.downsample if census else \
+            params.correlation_window_size
+        self._matcher = None if census else create_matcher(self._reduced)
+        self._pad = search_pad(self._reduced) if params.border_matching and not census else 0
         self._window: tuple[tuple[int, int], ValidWindow] | None = None  # for the last size
 
     def valid_window(self, width: int, height: int) -> ValidWindow:
@@ -243,9 +255,14 @@ class DenseMatcher:
         factor, reduced, pad = self.params.downsample, self._reduced, self._pad
         reduced_width, reduced_height = max(width // factor, 1), max(height // factor, 1)
         roi = (0, 0, reduced_width + pad, reduced_height)
-        x, y, w, h = (int(v) for v in cv2.getValidDisparityROI(
-            roi, roi, reduced.min_disparity, reduced.disparity_range,
-            reduced.correlation_window_size))
+        if self._census is not None:  # every row; the left band with border matching
+            x = 0 if reduced.border_matching else \
+                max(reduced.min_disparity + reduced.disparity_range - 1, 0)
+            y, w, h = 0, max(reduced_width - x, 0), reduced_height
+        else:
+            x, y, w, h = (int(v) for v in cv2.getValidDisparityROI(
+                roi, roi, reduced.min_disparity, reduced.disparity_range,
+                reduced.correlation_window_size))
         left, right = _enlarged_span(max(x - pad, 0), max(x + w - pad, 0), reduced_width, width)
         top, bottom = _enlarged_span(y, y + h, reduced_height, height)
         return ValidWindow(left, top, max(right - left, 0), max(bottom - top, 0))
@@ -258,18 +275,26 @@ class DenseMatcher:
             size = (max(shape[1] // factor, 1), max(shape[0] // factor, 1))
             left, right = (cv2.resize(image, size, interpolation=cv2.INTER_AREA)
                            for image in (left, right))
-        disparity = match_view(self._matcher, left, right, self._pad)
-        # The right view is always padded: unpadded, its own border band (the left
-        # image's right edge) would have no estimate and fail every left pixel there.
-        right_disparity = right_view(self._matcher, left, right, search_pad(self._reduced)) \
-            if want_right else None
+        peak_ratio = None
+        if self._census is not None:
+            census = self._census.match(left, right, want_right)
+            disparity, right_disparity, peak_ratio = census
+        else:
+            assert self._matcher is not None
+            disparity = match_view(self._matcher, left, right, self._pad)
+            # The right view is always padded: unpadded, its own border band (the left
+            # image's right edge) would have no estimate and fail every left pixel there.
+            right_disparity = right_view(self._matcher, left, right,
+                                         search_pad(self._reduced)) if want_right else None
         if factor > 1:
             # The reduced search is rounded outwards; keep only the range asked for.
             disparity = self._within_search(upsample_disparity(disparity, factor, shape))
             if right_disparity is not None:
                 right_disparity = self._within_search(
                     upsample_disparity(right_disparity, factor, shape))
-        return MatchedPair(disparity, right_disparity)
+            if peak_ratio is not None:
+                peak_ratio = upsample_disparity(peak_ratio, factor, shape) / np.float32(factor)
+        return MatchedPair(disparity, right_disparity, peak_ratio)
 
     def _within_search(self, disparity: np.ndarray) -> np.ndarray:
         """``disparity`` with values outside :attr:`search` set to NaN (in place)."""

@@ -26,6 +26,7 @@ from stereo_depth_node.core.point_cloud import CloudLayout, cloud_layout
 
 ALGORITHM_BM = 0
 ALGORITHM_SGBM = 1
+ALGORITHM_CENSUS = 2
 
 ParameterValue = int | float | bool | str
 
@@ -209,9 +210,10 @@ class MatcherParams(ParameterSet):
     KIND: ClassVar[str] = "matcher"
 
     stereo_algorithm: int = parameter(
-        ALGORITHM_BM, 0, 1, 1, option="algorithm", labels=("bm", "sgbm"),
+        ALGORITHM_BM, 0, 2, 1, option="algorithm", labels=("bm", "sgbm", "census"),
         description="Stereo matcher: 0 = block matching (StereoBM), 1 = semi-global "
-                    "(StereoSGBM).")
+                    "(StereoSGBM), 2 = census-cost semi-global matching (robust to exposure "
+                    "differences between the cameras; P1 and P2 in Hamming-cost units).")
     prefilter_size: int = parameter(
         9, 5, 255, 2, description="Normalization window size of the BM pre-filter, pixels (odd).")
     prefilter_cap: int = parameter(

@@ -20,8 +20,13 @@ is above every measured peak: by 1 to 8 % above 1 GB, by up to 45 % below 1 GB
     16-bit values; this is what makes SGBM expensive), plus ``56 w D`` of row
     buffers; MODE_SGBM keeps only those rows, ``56 w D``; MODE_SGBM_3WAY
     ``40 w D`` per OpenCV thread; StereoBM nothing worth counting;
+  - for the census matcher: its costs and path sums for the whole image,
+    ``3 w h D`` (8 and 16 bits), the census codes ``16 w h``, ``12 w D`` of row
+    buffers and 90 MB for numba's compiler runtime (measured at 640 x 480 to
+    2000 x 1500 with 64 and 128 disparities: 251 to 1395 MB, 3 to 7 % below
+    the estimate);
   - refining at full size (right view, left-right check, confidence):
-    StereoBM ``(42 + 13 / f^2) n``, StereoSGBM ``(37 + 10 / f^2) n``;
+    StereoBM ``(42 + 13 / f^2) n``, StereoSGBM and census ``(37 + 10 / f^2) n``;
   - depth, points and the cloud file, with a calibration: ``72 n``;
 
 * each phase ``3 n`` more per byte an input pixel has beyond 8-bit grey.
@@ -39,11 +44,12 @@ from typing import Any
 import cv2
 
 from stereo_depth_node.core.matching import downsampled_params
-from stereo_depth_node.core.parameters import ALGORITHM_BM, MatcherParams
+from stereo_depth_node.core.parameters import ALGORITHM_BM, ALGORITHM_CENSUS, MatcherParams
 
 GB = 1e9
 DEFAULT_MAX_MEMORY_GB = 4.0
 BASE_BYTES = 100e6
+CENSUS_RUNTIME_BYTES = 90e6  # numba and llvmlite, loaded with the census matcher
 MODE_HH, MODE_SGBM_3WAY, MODE_HH4 = 1, 2, 3  # OpenCV's StereoSGBM modes
 
 
@@ -74,6 +80,11 @@ def estimate_compute_bytes(width: int, height: int, bytes_per_pixel: int, params
     disparities = float(reduced.disparity_range)
     if params.stereo_algorithm == ALGORITHM_BM:
         buffers, refine = 0.0, 42 + 13 / factor**2
+    elif params.stereo_algorithm == ALGORITHM_CENSUS:
+        refine = 37 + 10 / factor**2
+        matched = float(matched_width) * float(matched_height)
+        buffers = 3 * matched * disparities + 16 * matched + 12 * matched_width * disparities \
+            + CENSUS_RUNTIME_BYTES
     else:
         refine = 37 + 10 / factor**2
         if params.sgbm_mode in (MODE_HH, MODE_HH4):
