@@ -19,7 +19,7 @@ from stereo_depth_node.core.image_encoding import to_mono8, to_rgb8
 from stereo_depth_node.core.matching import DenseMatcher, ValidWindow
 from stereo_depth_node.core.parameters import MatcherParams
 from stereo_depth_node.core.point_cloud import pack_rgb
-from stereo_depth_node.core.refinement import confidence, fill_holes_background, lr_check
+from stereo_depth_node.core.refinement import confidence, fill_holes, lr_check
 
 # What a frame can hold besides the disparity (the node's output topics have these names).
 DISPARITY, DEPTH, POINTS, CONFIDENCE = "disparity", "depth", "points2", "confidence"
@@ -242,14 +242,14 @@ def _match(matcher: DenseMatcher, left: np.ndarray, right: np.ndarray,
         if params.lr_check_max_diff > 0:
             disparity = lr_check(disparity, right_disparity, params.lr_check_max_diff)
         if want_confidence:
-            confidence_map = confidence(disparity, right_disparity, left,
-                                        params.correlation_window_size)
+            confidence_map = confidence(disparity, right_disparity, left, matcher.window,
+                                        pair.peak_ratio)
     if confidence_map is not None and params.min_confidence > 0:
         disparity = np.where(confidence_map >= params.min_confidence, disparity,
                              np.float32(np.nan))
         confidence_map = np.where(np.isfinite(disparity), confidence_map, np.float32(0.0))
     if params.fill_holes:
-        disparity = fill_holes_background(disparity)  # filled pixels keep confidence 0
+        disparity = fill_holes(disparity)  # filled pixels keep confidence 0
     return disparity, confidence_map
 
 

@@ -15,6 +15,7 @@ import numpy as np
 TEXTURE_SCALE = 2.0  # grey levels of local standard deviation
 LR_SCALE = 1.0  # pixels of left-right disagreement
 COHERENCE_SCALE = 2.0  # pixels of disparity range around a pixel
+SMOOTHING_SIZE = 5  # pixels: the median that :func:`fill_holes` smooths the filled map with
 
 
 def lr_disagreement(left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -54,21 +55,23 @@ def local_std(image: np.ndarray, window: int) -> np.ndarray:
 
 
 def confidence(disparity: np.ndarray, right: np.ndarray, grey: np.ndarray,
-               window: int) -> np.ndarray:
+               window: int, peak_ratio: np.ndarray | None = None) -> np.ndarray:
     """Confidence (0..1) of each estimate from the matcher's evidence.
 
     The weakest of three terms, each 1 for perfect evidence, so that a
     threshold on it is a threshold on every kind of evidence:
 
     * texture: ``1 - exp(-(s / 2)^2)`` with ``s`` the grey-level standard
-      deviation in the matching block (a flat wall gives ~0);
+      deviation in the matching window (``window`` pixels wide; a flat wall gives ~0);
     * left-right agreement: ``exp(-(e / 1 px)^2)`` with ``e`` the disagreement
       of :func:`lr_disagreement` (an occlusion or mismatch gives ~0);
-    * coherence: ``exp(-(r / 2 px)^2)`` with ``r`` the range (max - min) of the
-      known disparities within ``window - 1`` pixels: the matching blocks of
-      those pixels overlap this one, so near a depth edge, where block matching
-      fattens the nearer surface, and around isolated ambiguous matches (the
-      failures a uniqueness test misses) ``r`` is large.
+    * the uniqueness of the match: with a matcher that exposes its costs, the
+      ``peak_ratio`` ``(c2 - c1) / c2`` of its cost curve (an ambiguous match, such
+      as a repeated pattern, gives ~0); else coherence, ``exp(-(r / 2 px)^2)`` with
+      ``r`` the range (max - min) of the known disparities within ``window - 1``
+      pixels: the matching blocks of those pixels overlap this one, so near a depth
+      edge, where block matching fattens the nearer surface, and around isolated
+      ambiguous matches (the failures a uniqueness test misses) ``r`` is large.
 
     Pixels without an estimate get 0. Returns float32 ``(H, W)``.
     """
@@ -76,13 +79,37 @@ def confidence(disparity: np.ndarray, right: np.ndarray, grey: np.ndarray,
     agreement = np.exp(-(np.nan_to_num(lr_disagreement(disparity, right), nan=np.inf)
                          / LR_SCALE) ** 2)
     known = np.isfinite(disparity)
-    reach = np.ones((2 * window - 1, 2 * window - 1), np.uint8)
-    highest = cv2.dilate(np.where(known, disparity, -1e6).astype(np.float32), reach)
-    lowest = cv2.erode(np.where(known, disparity, 1e6).astype(np.float32), reach)
-    coherence = np.exp(-(np.clip(highest - lowest, 0.0, 1e3) / COHERENCE_SCALE) ** 2)
-    result: np.ndarray = np.minimum(np.minimum(texture, agreement), coherence).astype(np.float32)
+    if peak_ratio is None:
+        reach = np.ones((2 * window - 1, 2 * window - 1), np.uint8)
+        highest = cv2.dilate(np.where(known, disparity, -1e6).astype(np.float32), reach)
+        lowest = cv2.erode(np.where(known, disparity, 1e6).astype(np.float32), reach)
+        uniqueness = np.exp(-(np.clip(highest - lowest, 0.0, 1e3) / COHERENCE_SCALE) ** 2)
+    else:
+        uniqueness = peak_ratio
+    result: np.ndarray = np.minimum(np.minimum(texture, agreement), uniqueness).astype(np.float32)
     result[~known] = 0.0
     return result
+
+
+def fill_holes(disparity: np.ndarray, edge: float = 2.0) -> np.ndarray:
+    """Every pixel's disparity: holes filled along their row, then the map smoothed in 2-D.
+
+    First :func:`fill_holes_background`; then a 5 x 5 median of the whole map, which
+    joins the rows' fills (each row filled on its own leaves streaks that follow no
+    image structure) and removes single wrong estimates. A filled pixel never ends up
+    nearer than both of its row neighbours: it is capped at the nearer one's
+    disparity. (On the Motorcycle and Cones pairs and their exposure-changed twins the
+    median made 0.1 to 0.3 fewer points of pixels wrong by more than 2 px.) Rows
+    without any estimate stay unknown. Returns a new float32 array.
+    """
+    filled, nearer_side = _fill_rows(disparity, edge)
+    unknown = np.float32(-1.0)  # below any disparity a median can take from estimates
+    smoothed = cv2.medianBlur(np.where(np.isnan(filled), unknown, filled).astype(np.float32),
+                              SMOOTHING_SIZE)
+    smoothed[np.isnan(filled) | (smoothed == unknown)] = np.nan
+    holes = np.isnan(disparity)
+    smoothed[holes] = np.fmin(smoothed[holes], nearer_side[holes])
+    return smoothed
 
 
 def fill_holes_background(disparity: np.ndarray, edge: float = 2.0) -> np.ndarray:
@@ -95,6 +122,14 @@ def fill_holes_background(disparity: np.ndarray, edge: float = 2.0) -> np.ndarra
     a row's end takes its one neighbour; rows without any estimate stay
     unknown. Returns a new array.
     """
+    return _fill_rows(disparity, edge)[0]
+
+
+def _fill_rows(disparity: np.ndarray, edge: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`fill_holes_background`'s result, and per hole the nearer row neighbour's disparity.
+
+    The second array is NaN where a pixel is no hole or its row has no estimate.
+    """
     height, width = disparity.shape
     filled = disparity.astype(np.float32, copy=True)
     hole = np.zeros((height, width + 2), np.int8)  # a known column on each side
@@ -102,8 +137,9 @@ def fill_holes_background(disparity: np.ndarray, edge: float = 2.0) -> np.ndarra
     steps = np.diff(hole, axis=1)
     rows, starts = np.nonzero(steps == 1)  # first column of each run of holes
     ends = np.nonzero(steps == -1)[1]  # the column after it; runs come in row-major order
+    nearer_side = np.full((height, width), np.nan, np.float32)
     if rows.size == 0:
-        return filled
+        return filled, nearer_side
     values = filled.ravel()
     row_start = rows * width
     from_left = np.where(starts > 0, values[row_start + np.maximum(starts - 1, 0)], np.nan)
@@ -114,5 +150,7 @@ def fill_holes_background(disparity: np.ndarray, edge: float = 2.0) -> np.ndarra
     slope = np.where(inside_surface, (from_right - from_left) / (lengths + 1), 0.0)
     run = np.repeat(np.arange(rows.size), lengths)  # the run of every hole, row-major
     position = np.arange(run.size) - np.repeat(np.cumsum(lengths) - lengths, lengths) + 1
-    values[np.flatnonzero(hole[:, 1:-1])] = first[run] + slope[run] * position
-    return filled
+    holes = np.flatnonzero(hole[:, 1:-1])
+    values[holes] = first[run] + slope[run] * position
+    nearer_side.ravel()[holes] = np.fmax(from_left, from_right)[run]
+    return filled, nearer_side
