@@ -57,7 +57,7 @@ def _kernels() -> ModuleType:
     """
     kernels = importlib.import_module("stereo_depth_node.core.census_kernels")
     image = np.zeros((8, 24), np.uint8)
-    codes = kernels.census_transform(image)
+    codes = kernels.census_transform(image, CENSUS_WIDTH, CENSUS_HEIGHT)
     total = kernels.aggregate(kernels.hamming_costs(codes, codes, 0, 16), image, 8, 96)
     kernels.winner_take_all(total, 0, 0.0)
     kernels.right_view(total, 0)
@@ -86,7 +86,8 @@ class CensusMatcher:
             raise ValueError(f"matcher needs grey uint8 images, got {left.dtype} {left.shape}")
         params, kernels = self.params, self._kernels
         low, count = params.min_disparity, params.disparity_range
-        codes = [kernels.census_transform(np.ascontiguousarray(image)) for image in (left, right)]
+        codes = [kernels.census_transform(np.ascontiguousarray(image), CENSUS_WIDTH, CENSUS_HEIGHT)
+                 for image in (left, right)]
         costs = kernels.hamming_costs(codes[0], codes[1], low, count)
         total = kernels.aggregate(costs, left, int(round(params.P1)), int(round(params.P2)))
         del costs

@@ -18,21 +18,21 @@ import numba
 import numpy as np
 from numba import prange
 
-from stereo_depth_node.core.census import CENSUS_HEIGHT, CENSUS_WIDTH
-
-MAX_COST = CENSUS_WIDTH * CENSUS_HEIGHT - 1  # the largest Hamming distance
 UNKNOWN = -1.0  # a disparity the WTA could not choose (turned into NaN by the caller)
 
 
 
 @numba.njit(parallel=True, cache=True, nogil=True, error_model="numpy")
-def census_transform(image: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """The 9 x 7 census code of every pixel: bit set where a neighbour is darker than it.
+def census_transform(image: np.ndarray, window_width: int,
+                     window_height: int) -> np.ndarray:  # pragma: no cover - compiled
+    """The census code of every pixel: bit set where a neighbour is darker than it.
 
-    Borders are clamped (the image's edge pixels repeat outwards).
+    The neighbours are those of a ``window_width`` x ``window_height`` window (odd
+    sizes, at most 64 pixels in all: one uint64 code). Borders are clamped (the
+    image's edge pixels repeat outwards).
     """
     height, width = image.shape
-    half_w, half_h = CENSUS_WIDTH // 2, CENSUS_HEIGHT // 2
+    half_w, half_h = window_width // 2, window_height // 2
     padded = np.empty((height + 2 * half_h, width + 2 * half_w), np.uint8)
     for y in prange(height + 2 * half_h):
         source = min(max(y - half_h, 0), height - 1)
@@ -42,8 +42,8 @@ def census_transform(image: np.ndarray) -> np.ndarray:  # pragma: no cover - com
     for y in prange(height):
         row = codes[y]
         centre = image[y]
-        for dy in range(CENSUS_HEIGHT):
-            for dx in range(CENSUS_WIDTH):
+        for dy in range(window_height):
+            for dx in range(window_width):
                 if dy == half_h and dx == half_w:
                     continue
                 neighbours = padded[y + dy, dx:dx + width]
