@@ -21,7 +21,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol, cast
 
 import apsw
 import yaml
@@ -55,6 +55,30 @@ _READ_ERRORS = (ReaderError, apsw.Error, sqlite3.Error, ZstdError, OSError, Valu
 
 class BagError(Exception):
     """A bag that cannot be read or written, with the reason."""
+
+
+class ReadablePath(Protocol):
+    """A bag's location other than a local path: what reading it needs of :class:`pathlib.Path`.
+
+    ``rosbags`` reads through the same methods (for example a bag at a URL read in
+    place: ``batch.url_path.UrlPath``).
+    """
+
+    @property
+    def name(self) -> str:
+        """As :class:`pathlib.Path`'s (so are the methods below)."""
+        ...
+
+    def __truediv__(self, name: str) -> ReadablePath: ...
+
+    def is_file(self) -> bool:  # noqa: D102
+        ...
+
+    def is_dir(self) -> bool:  # noqa: D102
+        ...
+
+    def read_bytes(self) -> bytes:  # noqa: D102
+        ...
 
 
 def _reason(error: BaseException, bag: Path, compression_mode: str = "") -> str:
@@ -226,8 +250,9 @@ class BagReader:
     A folder's ``metadata.yaml`` is checked first (:func:`check_metadata`).
     """
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+    def __init__(self, path: str | Path | ReadablePath) -> None:
+        # a ReadablePath reads as a Path does: typed as one for the functions below
+        self.path = cast(Path, Path(path) if isinstance(path, str) else path)
         self._compression_mode = str(check_metadata(self.path).get("compression_mode") or "")
         try:
             self._reader = Reader(self.path)
@@ -249,12 +274,27 @@ class BagReader:
             raise BagError(f"bag {self.path} has no topic {', '.join(missing)}; "
                            f"it has: {have}")
 
-    def messages(self, topics: Iterable[str] | None = None) -> Iterator[tuple[str, int, bytes]]:
-        """``(topic, timestamp_ns, cdr_bytes)`` in recording order, streamed."""
+    @property
+    def start_time(self) -> int:
+        """Bag time (ns) of the first message, from the index."""
+        return int(self._reader.start_time)
+
+    @property
+    def end_time(self) -> int:
+        """Bag time (ns) after the last message, from the index."""
+        return int(self._reader.end_time)
+
+    def messages(self, topics: Iterable[str] | None = None, start: int | None = None,
+                 stop: int | None = None) -> Iterator[tuple[str, int, bytes]]:
+        """``(topic, timestamp_ns, cdr_bytes)`` in recording order, streamed.
+
+        Only messages with ``start <= timestamp_ns < stop`` (None: unbounded); the
+        storage's index finds them (MCAP chunk index, sqlite3 timestamp index).
+        """
         wanted = set(self.topics if topics is None else topics)
         connections = [c for c in self._reader.connections if c.topic in wanted]
         try:
-            for connection, timestamp, data in self._reader.messages(connections=connections):
+            for connection, timestamp, data in self._reader.messages(connections, start, stop):
                 yield connection.topic, timestamp, bytes(data)
         except _READ_ERRORS as error:
             raise BagError(f"bag {self.path} is damaged: "

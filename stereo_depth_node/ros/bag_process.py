@@ -9,7 +9,7 @@ of messages is held at a time, so memory stays flat however long the bag is.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +56,26 @@ class ProcessOptions:
     include_inputs: bool = False
     storage: str = "mcap"
     outputs: tuple[str, ...] = ("disparity", "depth", "points2")  # of OUTPUT_TYPES
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """Times (ns) from ``start`` (included) to ``stop`` (excluded); None leaves a side open."""
+
+    start: int | None = None
+    stop: int | None = None
+
+    def __contains__(self, time: int) -> bool:
+        return ((self.start is None or time >= self.start)
+                and (self.stop is None or time < self.stop))
+
+    def widened(self, margin: int) -> TimeRange:
+        """The range with ``margin`` ns more on each closed side."""
+        return TimeRange(None if self.start is None else self.start - margin,
+                          None if self.stop is None else self.stop + margin)
+
+
+ALL_TIME = TimeRange()
 
 
 def _undecodable(topic: str) -> str:
@@ -125,72 +145,111 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     _check_topics(options)
     check_apart(Path(in_path), Path(out_path))
     summary = ProcessSummary()
-    processor = StereoProcessor(options.params)
-    rectifier = Rectifier() if options.settings.rectify else None
     with BagReader(in_path) as reader:
-        topics, types = resolve_input_topics(reader, options.input_topics)
+        resolve_input_topics(reader, options.input_topics)  # checked before the output is made
         with BagWriter(out_path, options.storage) as writer:
-            def on_input(topic: str, index: int, timestamp: int, data: bytes) -> None:
-                if progress is not None:
-                    progress(1)
-                if options.include_inputs:
-                    writer.write(topic, types[index], timestamp, data)
-
-            for frame, timestamp in _synchronized_frames(reader, topics, types, options,
-                                                         summary, on_input):
-                summary.frames_paired += 1
-                try:
-                    messages = output_messages(processor, *frame, options.outputs,
-                                               options.settings,
-                                               refused=summary.count_without_depth,
-                                               rectifier=rectifier)
-                except ValueError as error:
-                    summary.dropped[str(error)] += 1
-                    continue
-                for output, message in messages.items():
-                    writer.write(f"{options.output_prefix}/{output}",
-                                 type_name(OUTPUT_TYPES[output]), timestamp,
-                                 serialize_message(message))
-                summary.frames_written += 1
+            write_frames(reader, writer, options, summary, progress=progress)
             if summary.frames_written == 0:  # raised inside: the writer leaves no bag
                 raise BagError(f"no frame of {in_path} could be processed, so {out_path} was "
                                f"not written: {summary.reasons()}")
     return summary
 
 
+def write_frames(reader: BagReader, writer: BagWriter, options: ProcessOptions,
+                 summary: ProcessSummary, progress: Callable[[int], None] | None = None,
+                 owned: TimeRange = ALL_TIME, halo: int = 0) -> None:
+    """Pair, match and write the stereo sets of ``reader`` whose left image was recorded ``owned``.
+
+    ``owned`` is a range of bag time (ns). Messages are read from ``owned``
+    widened by ``halo`` ns, so that the sets at its edges find their partners
+    (recorded up to ``halo`` before or after their left image); a set whose left
+    image's bag time lies outside ``owned`` is neither written nor counted, and
+    input messages (copied with ``include_inputs``, counted as left images or
+    undecodable) count where their bag time lies in ``owned``. Writing every range
+    of a partition of time therefore writes every set once, whatever the header
+    stamps say. Counts go to ``summary``.
+
+    Raises
+    ------
+    BagError
+        The bag's topics do not fit ``options`` (see :func:`resolve_input_topics`),
+        its data is damaged, or the output cannot be written.
+    """
+    topics, types = resolve_input_topics(reader, options.input_topics)
+    processor = StereoProcessor(options.params)
+    rectifier = Rectifier() if options.settings.rectify else None
+
+    def on_input(topic: str, index: int, timestamp: int, data: bytes) -> None:
+        if progress is not None:
+            progress(1)
+        if timestamp not in owned:
+            return
+        if index == 0:
+            summary.frames_in += 1
+        if options.include_inputs:
+            writer.write(topic, types[index], timestamp, data)
+
+    for frame, timestamp, left_time in _synchronized_frames(
+            reader, topics, types, options, summary, on_input, owned.widened(halo), owned):
+        if left_time not in owned:
+            continue
+        summary.frames_paired += 1
+        try:
+            messages = output_messages(processor, *frame, options.outputs, options.settings,
+                                       refused=summary.count_without_depth,
+                                       rectifier=rectifier)
+        except ValueError as error:
+            summary.dropped[str(error)] += 1
+            continue
+        for output, message in messages.items():
+            writer.write(f"{options.output_prefix}/{output}", type_name(OUTPUT_TYPES[output]),
+                         timestamp, serialize_message(message))
+        summary.frames_written += 1
+
+
 def _synchronized_frames(reader: BagReader, topics: tuple[str, ...], types: tuple[str, ...],
                          options: ProcessOptions, summary: ProcessSummary,
                          on_input: Callable[[str, int, int, bytes], None],
-                         ) -> Iterator[tuple[InputSet, int]]:
-    """Synchronized input sets, each with the bag time of the message that completed it.
+                         read: TimeRange, owned: TimeRange,
+                         ) -> Iterator[tuple[InputSet, int, int]]:
+    """Synchronized input sets, each with two bag times: its completing message's, its left's.
 
-    Counts left images, undecodable messages and the synchronizer's drops in
-    ``summary``; calls ``on_input(topic, index, bag_time, data)`` for every message read.
+    Reads the messages whose bag time is in ``read``; counts the undecodable ones
+    whose bag time is ``owned``, and the synchronizer's drops, in ``summary``; calls
+    ``on_input(topic, index, bag_time, data)`` for every message read.
     """
     settings = options.settings
     synchronizer = make_synchronizer(len(topics), settings.queue_size,
                                      settings.approximate_sync,
                                      settings.approximate_sync_tolerance_seconds)
     index_of = {topic: i for i, topic in enumerate(topics)}
+    # left image stamp -> its bag time, for the sets the synchronizer can still complete
+    left_times: OrderedDict[int, int] = OrderedDict()
+    kept = 4 * settings.queue_size + 16
     classes = [message_class(name) for name in types]
     bag_time = 0
-    for topic, bag_time, data in reader.messages(topics):
+    for topic, bag_time, data in reader.messages(topics, read.start, read.stop):
         index = index_of[topic]
         on_input(topic, index, bag_time, data)
-        if index == 0:
-            summary.frames_in += 1
         try:
             message: Any = deserialize_message(data, classes[index])
         except RuntimeError:  # rclpy's RMWError: truncated or corrupt CDR data
-            summary.dropped[_undecodable(topic)] += 1
-            summary.undecodable[topic] += 1
+            if bag_time in owned:
+                summary.dropped[_undecodable(topic)] += 1
+                summary.undecodable[topic] += 1
             continue
-        matched = synchronizer.add(index, stamp_ns(message.header), message)
+        stamp = stamp_ns(message.header)
+        if index == 0:
+            left_times[stamp] = bag_time
+            if len(left_times) > kept:
+                left_times.popitem(last=False)
+        matched = synchronizer.add(index, stamp, message)
         if matched is not None:
-            yield cast(InputSet, matched), bag_time
+            yield (cast(InputSet, matched), bag_time,
+                   left_times.pop(stamp_ns(matched[0].header), bag_time))
     last = synchronizer.flush()  # the bag ended: nothing closer can come
     if last is not None:
-        yield cast(InputSet, last), bag_time
+        yield cast(InputSet, last), bag_time, left_times.pop(stamp_ns(last[0].header), bag_time)
     summary.dropped_unpaired = synchronizer.stats.dropped
 
 

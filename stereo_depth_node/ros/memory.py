@@ -46,3 +46,19 @@ def release_free_memory() -> bool:
         return False
     trim(0)
     return True
+
+
+def peak_resident_bytes() -> int | None:
+    """Peak resident memory (``VmHWM``) of the calling process, bytes; None without /proc.
+
+    Unlike ``getrusage``'s ``ru_maxrss``, it starts anew when a process starts a
+    new program, so a worker's figure is its own, not its parent's.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
