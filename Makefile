@@ -53,6 +53,9 @@ bench: $(INSTALLED)
 	$(PY) benchmarks/soak.py --minutes 1 --size 1280x720 --params-file fast.yaml
 	$(PY) benchmarks/driver_delivery.py
 	$(PY) benchmarks/hostile_memory.py
+	$(PY) benchmarks/census_matcher.py
+	$(PY) benchmarks/accuracy.py
+	$(PY) benchmarks/batch_scaling.py
 
 clean:
 	rm -rf $(VENV) $(VENV_JAZZY) demo_output

@@ -22,6 +22,8 @@ setup(
         (f"share/{package_name}/config", glob("config/*.yaml") + glob("config/*.xml")),
     ],
     install_requires=["setuptools"],
+    # stereo-depth batch's engines and object storage (pip install stereo_depth_node[dask] ...)
+    extras_require={"dask": ["dask[distributed]"], "ray": ["ray"], "s3": ["s3fs"]},
     zip_safe=True,
     maintainer=maintainer.text,
     maintainer_email=maintainer.get("email"),

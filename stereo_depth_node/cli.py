@@ -6,7 +6,9 @@ Subcommands:
 
 * ``compute LEFT RIGHT --out DIR``: one image pair (the OpenCV tutorial's workflow);
 * ``replay BAG``: publish a bag with its original timing;
-* ``process BAG --out OUT_BAG``: run the core over a bag and write a new bag.
+* ``process BAG --out OUT_BAG``: run the core over a bag and write a new bag;
+* ``batch BAG_OR_DIR... --out DIR``: the same for many bags, in windows, on local
+  worker processes, a Dask cluster or a Ray cluster; resumable.
 
 Matcher parameters have the node's names: ``--params FILE`` reads the node's
 YAML, the shortcuts below and ``--set NAME=VALUE`` override it.
@@ -215,15 +217,9 @@ def _run_replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_process(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
-    from stereo_depth_node.ros.bag_io import BagError, BagReader
-    from stereo_depth_node.ros.bag_process import (
-        ProcessOptions,
-        process_bag,
-        resolve_input_topics,
-    )
+def _process_options(args: argparse.Namespace) -> Any:
+    """ProcessOptions from ``process``'s and ``batch``'s shared options."""
+    from stereo_depth_node.ros.bag_process import ProcessOptions
     from stereo_depth_node.ros.roles import STEREO_DEPTH
 
     params, settings = parameters_from_args(args)
@@ -232,15 +228,25 @@ def _run_process(args: argparse.Namespace) -> int:
     given = (args.left_image, args.left_info, args.right_image, args.right_info)
     topics = cast(tuple[str, str, str, str],
                   tuple(topic or default for topic, default in zip(given, defaults)))
+    return ProcessOptions(
+        input_topics=topics, params=params, settings=settings,
+        output_prefix=args.output_prefix.rstrip("/"), include_inputs=args.include_inputs,
+        storage=args.format,
+        outputs=("disparity", "depth", "points2") + (("confidence",) if args.confidence
+                                                       else ()))
+
+
+def _run_process(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from stereo_depth_node.ros.bag_io import BagError, BagReader
+    from stereo_depth_node.ros.bag_process import process_bag, resolve_input_topics
+
     try:
-        options = ProcessOptions(
-            input_topics=topics, params=params, settings=settings,
-            output_prefix=args.output_prefix.rstrip("/"), include_inputs=args.include_inputs,
-            storage=args.format,
-            outputs=("disparity", "depth", "points2") + (("confidence",) if args.confidence
-                                                           else ()))
+        options = _process_options(args)
         with BagReader(args.bag) as reader:
-            total = sum(reader.counts.get(t, 0) for t in resolve_input_topics(reader, topics)[0])
+            total = sum(reader.counts.get(t, 0)
+                        for t in resolve_input_topics(reader, options.input_topics)[0])
         with tqdm(total=total, unit="msg", disable=None, desc="process") as bar:
             try:
                 summary = process_bag(args.bag, args.out, options, progress=bar.update)
@@ -255,6 +261,54 @@ def _run_process(args: argparse.Namespace) -> int:
     return 0
 
 
+def _engine(args: argparse.Namespace) -> Any:
+    """The engine the options ask for."""
+    if args.scheduler and args.ray_address:
+        raise CommandError("give --scheduler (Dask) or --ray-address (Ray), not both")
+    if args.workers is not None and (args.scheduler or args.ray_address):
+        raise CommandError("--workers is for local processes; on a cluster its workers run "
+                           "the windows")
+    if args.workers is not None and args.workers < 1:
+        raise CommandError(f"--workers must be at least 1, not {args.workers}")
+    if args.scheduler:
+        from stereo_depth_node.batch.engines import DaskEngine
+
+        return DaskEngine(args.scheduler)
+    if args.ray_address:
+        from stereo_depth_node.batch.engines import RayEngine
+
+        return RayEngine(args.ray_address)
+    from stereo_depth_node.batch.engines import LocalEngine
+
+    return LocalEngine(args.workers)
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    from stereo_depth_node.batch.options import BatchOptions
+    from stereo_depth_node.batch.run import run_batch
+    from stereo_depth_node.ros.bag_io import BagError
+
+    try:
+        options = BatchOptions(_process_options(args), args.out, args.window_sets,
+                               round(args.halo * 1e9), args.merge, args.scratch)
+        engine = _engine(args)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    except ImportError as error:
+        raise CommandError(f"{error.name} is not installed: pip install "
+                           f"stereo_depth_node[{'ray' if error.name == 'ray' else 'dask'}]"
+                           ) from None
+    except OSError as error:  # a scheduler or cluster that does not answer
+        raise CommandError(f"cannot reach the cluster: {error}") from None
+    try:
+        summary = run_batch(args.bags, options, engine, args.progress)
+    except (BagError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    finally:
+        engine.close()
+    return summary.exit_status
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``stereo-depth`` argument parser."""
     parser = argparse.ArgumentParser(prog="stereo-depth", description=__doc__.split("\n\n")[0])
@@ -262,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_compute_command(commands)
     _add_replay_command(commands)
     _add_process_command(commands)
+    _add_batch_command(commands)
     return parser
 
 
@@ -303,26 +358,77 @@ def _add_replay_command(commands: Subcommands) -> None:
     replay.set_defaults(run=_run_replay)
 
 
+def _add_process_options(parser: argparse.ArgumentParser) -> None:
+    """Topics, outputs and matcher options: ``process``'s and ``batch``'s."""
+    image_help = ("default /{0}/image_rect, /{0}/image_raw with rectify; read from its "
+                  "/compressed (sensor_msgs/CompressedImage) when the bag has only that")
+    parser.add_argument("--left-image", help=image_help.format("left"))
+    parser.add_argument("--left-info", help="default /left/camera_info")
+    parser.add_argument("--right-image", help=image_help.format("right"))
+    parser.add_argument("--right-info", help="default /right/camera_info")
+    parser.add_argument("--output-prefix", default="", metavar="NS",
+                        help="namespace of the output topics (default: /disparity etc.)")
+    parser.add_argument("--confidence", action="store_true",
+                        help="also write the per-pixel confidence (32FC1, 0..1) as confidence")
+    parser.add_argument("--include-inputs", action="store_true",
+                        help="copy the four input topics into the output bag")
+    parser.add_argument("--format", choices=("mcap", "sqlite3"), default="mcap",
+                        help="storage of the output bag (default mcap)")
+    add_matcher_options(parser)
+
+
 def _add_process_command(commands: Subcommands) -> None:
     process = commands.add_parser("process", help="disparity, depth and points2 for a bag")
     process.add_argument("bag", type=Path, help="input rosbag2 folder (sqlite3 or mcap)")
     process.add_argument("--out", type=Path, required=True, help="output bag folder (new)")
-    image_help = ("default /{0}/image_rect, /{0}/image_raw with rectify; read from its "
-                  "/compressed (sensor_msgs/CompressedImage) when the bag has only that")
-    process.add_argument("--left-image", help=image_help.format("left"))
-    process.add_argument("--left-info", help="default /left/camera_info")
-    process.add_argument("--right-image", help=image_help.format("right"))
-    process.add_argument("--right-info", help="default /right/camera_info")
-    process.add_argument("--output-prefix", default="", metavar="NS",
-                         help="namespace of the output topics (default: /disparity etc.)")
-    process.add_argument("--confidence", action="store_true",
-                         help="also write the per-pixel confidence (32FC1, 0..1) as confidence")
-    process.add_argument("--include-inputs", action="store_true",
-                         help="copy the four input topics into the output bag")
-    process.add_argument("--format", choices=("mcap", "sqlite3"), default="mcap",
-                         help="storage of the output bag (default mcap)")
-    add_matcher_options(process)
+    _add_process_options(process)
     process.set_defaults(run=_run_process)
+
+
+def _add_batch_command(commands: Subcommands) -> None:
+    from stereo_depth_node.batch.options import (
+        DEFAULT_HALO_SECONDS,
+        DEFAULT_WINDOW_SETS,
+        MERGE_MODES,
+        PARTIAL,
+        PROGRESS_MODES,
+    )
+
+    batch = commands.add_parser(
+        "batch", help="process many bags, in windows, on local workers, Dask or Ray",
+        description="Every input bag becomes DIR/<bag name>/, as process writes it, and "
+        f"DIR/summary.json says what happened. Exit status: 0 when every bag is complete, "
+        f"{PARTIAL} when some windows failed (their bags are not merged; the summary gives "
+        "the reasons), 2 for a usage error. Re-running the same command resumes.")
+    batch.add_argument("bags", nargs="+", metavar="BAG_OR_DIR",
+                       help="a bag (a folder with metadata.yaml, or an .mcap or .db3 file), a "
+                       "folder searched for bags, or an s3:// (any fsspec) URL of either")
+    batch.add_argument("--out", required=True, metavar="DIR",
+                       help="output folder or URL; one bag in it per input bag")
+    engines = batch.add_argument_group("where the windows run (default: local processes)")
+    engines.add_argument("--workers", type=int, metavar="N",
+                         help="local worker processes (default: the machine's cores)")
+    engines.add_argument("--scheduler", metavar="ADDRESS",
+                         help="a Dask distributed scheduler, e.g. tcp://HOST:8786")
+    engines.add_argument("--ray-address", metavar="ADDRESS",
+                         help="a Ray cluster's address, or auto inside a ray job")
+    batch.add_argument("--window-sets", type=int, default=DEFAULT_WINDOW_SETS, metavar="N",
+                       help="left images per window, the unit of work and of retries "
+                       f"(default {DEFAULT_WINDOW_SETS})")
+    batch.add_argument("--halo", type=float, default=DEFAULT_HALO_SECONDS, metavar="SECONDS",
+                       help="bag time read beyond each window, for the messages of a set "
+                       f"recorded apart from its left image (default {DEFAULT_HALO_SECONDS:g})")
+    batch.add_argument("--merge", choices=MERGE_MODES, default="split",
+                       help="split: the parts become a split bag, nothing copied (default); "
+                       "copy: one data file a bag (local output only)")
+    batch.add_argument("--progress", choices=PROGRESS_MODES, default="bar",
+                       help="bar on a terminal (default), jsonl: a JSON object per window on "
+                       "stdout, or none")
+    batch.add_argument("--scratch", metavar="DIR",
+                       help="local folder for copies of bags at URLs (default: the system's "
+                       "temporary folder)")
+    _add_process_options(batch)
+    batch.set_defaults(run=_run_batch)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,8 @@ ALLOWED = {
     "core": {"core"},
     "offline": {"core", "offline"},
     "ros": {"core", "ros"},
-    "cli": {"core", "offline", "ros"},
+    "batch": {"core", "ros", "batch"},
+    "cli": {"core", "offline", "ros", "batch"},
     "testing": {"core", "offline", "ros", "testing"},
     "demo": {"core", "offline", "ros", "testing"},
 }

@@ -36,6 +36,8 @@ RUNTIME_KEYS = {
     "backports": "python3-rosbags-pip", "compression": "python3-rosbags-pip",  # zstd
     "PIL": "python3-pil",
     "numba": "python3-numba",  # the census matcher's kernels
+    # stereo-depth batch: URLs, and its engines
+    "fsspec": "python3-fsspec", "distributed": "python3-distributed", "ray": "python3-ray-pip",
 }
 RUNTIME_FILES = [path for path in PYTHON_FILES
                  if path.is_relative_to(ROOT / "launch") or
