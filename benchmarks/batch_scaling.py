@@ -1,0 +1,103 @@
+# Copyright 2026 The stereo_depth_node Authors
+# SPDX-License-Identifier: Apache-2.0
+"""stereo-depth batch: scaling with local workers, cost per set against process, worker memory.
+
+In one run, on bags of 640 x 480 mono8 fleet recordings (stereo_depth_node.testing.
+fleet_bags, default parameters, disparity, depth and points2 written):
+
+- ``batch --workers 1`` and ``batch --workers 2`` on ``--bags`` bags of
+  ``--frames`` sets: the speed-up (target on 2 cores: >= 1.7x);
+- ``process`` and ``batch --workers 1`` on one bag ``--long`` times as long: the
+  cost per set of each, start-up included (target: batch within 10 % of process);
+- the peak resident memory of the worker of ``batch --workers 1`` (its own VmHWM,
+  from summary.json), on bags 1, 4 and ``--long`` times as long as the others: it
+  must not grow with the bag.
+
+Run: ``python benchmarks/batch_scaling.py [--bags 20] [--frames 30] [--long 16]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from stereo_depth_node.testing.fleet_bags import write_fleet_bag
+from stereo_depth_node.testing.node_process import domain_id_argument, ros_environment
+
+WIDTH, HEIGHT = 640, 480
+
+
+def stereo_depth(*arguments: str) -> list[str]:
+    return [sys.executable, "-m", "stereo_depth_node.cli", *arguments]
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def worker_peak(bag: Path, out: Path, env: dict[str, str], window_sets: int) -> int:
+    """Peak resident memory (bytes) of the worker of ``batch --workers 1`` on ``bag``."""
+    subprocess.run(stereo_depth("batch", str(bag), "--out", str(out), "--workers", "1",
+                                "--window-sets", str(window_sets), "--progress", "none"),
+                   env=env, check=True, capture_output=True)
+    return int(json.loads((out / "summary.json").read_text())["bags"][0]["worker_peak_bytes"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--bags", type=int, default=20)
+    parser.add_argument("--frames", type=int, default=30, help="sets per bag")
+    parser.add_argument("--long", type=int, default=16, help="the long bag, in bags")
+    parser.add_argument("--domain-id", type=domain_id_argument, default=80 + os.getpid() % 10)
+    args = parser.parse_args()
+    env = ros_environment(args.domain_id)
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "fleet").mkdir()
+        for number in range(args.bags):
+            write_fleet_bag(root / "fleet" / f"bag{number:03d}", args.frames, width=WIDTH,
+                            height=HEIGHT, seed=number)
+        size = sum(path.stat().st_size for path in (root / "fleet").rglob("*.mcap"))
+        window = str(args.frames // 2)
+        batch_s = {workers: timed(stereo_depth(
+            "batch", str(root / "fleet"), "--out", str(root / f"batch{workers}"), "--workers",
+            str(workers), "--window-sets", window, "--progress", "none"), env)
+            for workers in (1, 2)}
+        sets = json.loads((root / "batch1" / "summary.json").read_text())["sets"]
+        (root / "long").mkdir()
+        factors = (1, 4, args.long)
+        for factor in factors:
+            write_fleet_bag(root / "long" / f"x{factor}", factor * args.frames, width=WIDTH,
+                            height=HEIGHT)
+        long_bag = root / "long" / f"x{args.long}"
+        long_size = sum(path.stat().st_size for path in long_bag.rglob("*.mcap"))
+        process_s = timed(stereo_depth("process", str(long_bag), "--out",
+                                       str(root / "process_long")), env)
+        long_batch_s = timed(stereo_depth("batch", str(long_bag), "--out",
+                                          str(root / "batch_long"), "--workers", "1",
+                                          "--window-sets", window, "--progress", "none"), env)
+        long_sets = json.loads((root / "batch_long" / "summary.json").read_text())["sets"]
+        peaks = {factor: worker_peak(root / "long" / f"x{factor}", root / f"peak{factor}", env,
+                                     args.frames // 2) for factor in factors}
+    print(f"{args.bags} bags of {args.frames} sets at {WIDTH}x{HEIGHT} ({size / 1e6:.0f} MB), "
+          f"{sets} sets written, {os.cpu_count()} cores")
+    for workers, seconds in batch_s.items():
+        print(f"batch --workers {workers}: {seconds:.1f} s, {1000 * seconds / sets:.1f} ms a set, "
+              f"{batch_s[1] / seconds:.2f}x one worker's speed")
+    print(f"one bag of {long_sets} sets ({long_size / 1e6:.0f} MB): process {process_s:.1f} s "
+          f"({1000 * process_s / long_sets:.1f} ms a set), batch --workers 1 {long_batch_s:.1f} s "
+          f"({1000 * long_batch_s / long_sets:.1f} ms a set): {long_batch_s / process_s:.2f}x")
+    print("peak resident memory of batch --workers 1's worker: " + ", ".join(
+        f"{peaks[f] / 2**20:.0f} MiB ({f * args.frames} sets)" for f in factors))
+
+
+if __name__ == "__main__":
+    main()
