@@ -9,11 +9,13 @@ fleet_bags, default parameters, disparity, depth and points2 written):
   ``--frames`` sets: the speed-up (target on 2 cores: >= 1.7x);
 - ``process`` and ``batch --workers 1`` on one bag ``--long`` times as long: the
   cost per set of each, start-up included (target: batch within 10 % of process);
-- the peak resident memory of the worker of ``batch --workers 1`` (its own VmHWM,
-  from summary.json), on bags 1, 4 and ``--long`` times as long as the others: it
-  must not grow with the bag.
+- the largest peak resident memory of a worker of ``batch --workers 2`` (each
+  worker's own VmHWM, from summary.json) on bags of ``--peak-mb`` megabytes: it
+  must not grow with the bag. Each of these bags and its output (about 12 times
+  its size: disparity, depth and points2) is removed before the next is written.
 
-Run: ``python benchmarks/batch_scaling.py [--bags 20] [--frames 30] [--long 16]``
+Run: ``python benchmarks/batch_scaling.py [--bags 20] [--frames 30] [--long 16]
+[--peak-mb 100,1000]``
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,12 +46,19 @@ def timed(command: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-def worker_peak(bag: Path, out: Path, env: dict[str, str], window_sets: int) -> int:
-    """Peak resident memory (bytes) of the worker of ``batch --workers 1`` on ``bag``."""
-    subprocess.run(stereo_depth("batch", str(bag), "--out", str(out), "--workers", "1",
-                                "--window-sets", str(window_sets), "--progress", "none"),
+def worker_peak(folder: Path, megabytes: int, env: dict[str, str]) -> tuple[int, int, int]:
+    """Sets, bag bytes and a worker's peak resident memory (bytes) for a bag of ``megabytes``."""
+    bag, out = folder / f"bag{megabytes}", folder / f"out{megabytes}"
+    set_bytes = 2 * WIDTH * HEIGHT + 2000  # two mono8 images and their camera_infos
+    write_fleet_bag(bag, max(2, megabytes * 10**6 // set_bytes), width=WIDTH, height=HEIGHT)
+    size = sum(path.stat().st_size for path in bag.rglob("*.mcap"))
+    subprocess.run(stereo_depth("batch", str(bag), "--out", str(out), "--workers", "2",
+                                "--window-sets", "200", "--progress", "none"),
                    env=env, check=True, capture_output=True)
-    return int(json.loads((out / "summary.json").read_text())["bags"][0]["worker_peak_bytes"])
+    result = json.loads((out / "summary.json").read_text())["bags"][0]
+    shutil.rmtree(bag)
+    shutil.rmtree(out)
+    return result["sets"], size, int(result["worker_peak_bytes"])
 
 
 def main() -> None:
@@ -56,6 +66,8 @@ def main() -> None:
     parser.add_argument("--bags", type=int, default=20)
     parser.add_argument("--frames", type=int, default=30, help="sets per bag")
     parser.add_argument("--long", type=int, default=16, help="the long bag, in bags")
+    parser.add_argument("--peak-mb", default="100,1000",
+                        help="sizes of the bags a worker's memory is measured on, MB")
     parser.add_argument("--domain-id", type=domain_id_argument, default=80 + os.getpid() % 10)
     args = parser.parse_args()
     env = ros_environment(args.domain_id)
@@ -72,12 +84,8 @@ def main() -> None:
             str(workers), "--window-sets", window, "--progress", "none"), env)
             for workers in (1, 2)}
         sets = json.loads((root / "batch1" / "summary.json").read_text())["sets"]
-        (root / "long").mkdir()
-        factors = (1, 4, args.long)
-        for factor in factors:
-            write_fleet_bag(root / "long" / f"x{factor}", factor * args.frames, width=WIDTH,
-                            height=HEIGHT)
-        long_bag = root / "long" / f"x{args.long}"
+        long_bag = root / "long"
+        write_fleet_bag(long_bag, args.long * args.frames, width=WIDTH, height=HEIGHT)
         long_size = sum(path.stat().st_size for path in long_bag.rglob("*.mcap"))
         process_s = timed(stereo_depth("process", str(long_bag), "--out",
                                        str(root / "process_long")), env)
@@ -85,8 +93,7 @@ def main() -> None:
                                           str(root / "batch_long"), "--workers", "1",
                                           "--window-sets", window, "--progress", "none"), env)
         long_sets = json.loads((root / "batch_long" / "summary.json").read_text())["sets"]
-        peaks = {factor: worker_peak(root / "long" / f"x{factor}", root / f"peak{factor}", env,
-                                     args.frames // 2) for factor in factors}
+        peaks = [worker_peak(root, int(size), env) for size in args.peak_mb.split(",")]
     print(f"{args.bags} bags of {args.frames} sets at {WIDTH}x{HEIGHT} ({size / 1e6:.0f} MB), "
           f"{sets} sets written, {os.cpu_count()} cores")
     for workers, seconds in batch_s.items():
@@ -95,8 +102,9 @@ def main() -> None:
     print(f"one bag of {long_sets} sets ({long_size / 1e6:.0f} MB): process {process_s:.1f} s "
           f"({1000 * process_s / long_sets:.1f} ms a set), batch --workers 1 {long_batch_s:.1f} s "
           f"({1000 * long_batch_s / long_sets:.1f} ms a set): {long_batch_s / process_s:.2f}x")
-    print("peak resident memory of batch --workers 1's worker: " + ", ".join(
-        f"{peaks[f] / 2**20:.0f} MiB ({f * args.frames} sets)" for f in factors))
+    print("a worker's peak resident memory (batch --workers 2): " + ", ".join(
+        f"{peak / 2**20:.0f} MiB on {size / 1e6:.0f} MB ({sets} sets)"
+        for sets, size, peak in peaks))
 
 
 if __name__ == "__main__":

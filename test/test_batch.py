@@ -389,6 +389,13 @@ def test_bags_on_object_storage_in_and_out(fleet, tmp_path, s3_env, monkeypatch)
     assert rerun.returncode == 0, rerun.stderr
     report = json.loads(s3.cat_file("fleet/out/summary.json"))
     assert [bag["skipped"] for bag in report["bags"]] == [5, 5]
+    # the bucket as the input: the output below it is not searched for bags
+    command[command.index("s3://fleet/in")] = "s3://fleet"
+    rerun = subprocess.run(command, env=s3_env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    report = json.loads(s3.cat_file("fleet/out/summary.json"))
+    assert [(bag["name"], bag["skipped"]) for bag in report["bags"]] == [
+        ("raw_sqlite", 5), ("png_mcap", 5)]
 
 
 def test_a_ray_cluster_gives_process_s_output(fleet, tmp_path, ros_env):
