@@ -283,6 +283,20 @@ def _engine(args: argparse.Namespace) -> Any:
     return LocalEngine(args.workers)
 
 
+# What installs a library that batch imports only when asked for (setup.py's extras).
+BATCH_EXTRAS = {"distributed": "dask", "dask": "dask", "ray": "ray", "fsspec": "s3", "s3fs": "s3"}
+
+
+def _not_installed(error: ImportError) -> str:
+    """The one-line error for an engine or file system that is not installed."""
+    # fsspec names no module when it lacks a file system's library: its text does
+    top = (error.name or ("s3fs" if "s3fs" in str(error) else "")).partition(".")[0]
+    extra = BATCH_EXTRAS.get(top)
+    if extra is None:
+        raise error
+    return f"{top} is not installed: pip install stereo_depth_node[{extra}]"
+
+
 def _run_batch(args: argparse.Namespace) -> int:
     from stereo_depth_node.batch.options import BatchOptions
     from stereo_depth_node.batch.run import run_batch
@@ -295,15 +309,15 @@ def _run_batch(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise CommandError(str(error)) from None
     except ImportError as error:
-        raise CommandError(f"{error.name} is not installed: pip install "
-                           f"stereo_depth_node[{'ray' if error.name == 'ray' else 'dask'}]"
-                           ) from None
+        raise CommandError(_not_installed(error)) from None
     except OSError as error:  # a scheduler or cluster that does not answer
         raise CommandError(f"cannot reach the cluster: {error}") from None
     try:
         summary = run_batch(args.bags, options, engine, args.progress)
     except (BagError, ValueError) as error:
         raise CommandError(str(error)) from None
+    except ImportError as error:  # a URL whose file system is not installed
+        raise CommandError(_not_installed(error)) from None
     finally:
         engine.close()
     return summary.exit_status

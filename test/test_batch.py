@@ -22,11 +22,12 @@ from rosbags.rosbag2 import Writer
 
 from stereo_depth_node.batch.engines import LocalEngine
 from stereo_depth_node.batch.options import PARTIAL, BatchOptions
-from stereo_depth_node.batch.plan import cut_windows
+from stereo_depth_node.batch.plan import Window, cut_windows
 from stereo_depth_node.batch.run import SUMMARY, run_batch
-from stereo_depth_node.batch.window_task import run_window
+from stereo_depth_node.batch.sources import BagSource
+from stereo_depth_node.batch.window_task import WindowRecord, WindowTask, run_window
 from stereo_depth_node.ros.bag_io import BagError, BagReader, BagWriter, message_class
-from stereo_depth_node.ros.bag_process import ProcessOptions, process_bag
+from stereo_depth_node.ros.bag_process import ProcessOptions, TimeRange, process_bag
 from stereo_depth_node.testing.fleet_bags import PERIOD_NS, fleet_stamps, write_fleet_bag
 from stereo_depth_node.testing.sample_bag import DEFAULT_TOPICS
 
@@ -433,7 +434,11 @@ def test_an_output_over_the_inputs_is_refused_and_the_inputs_left_alone(fleet, t
     shutil.copytree(inputs / "raw_mcap", tmp_path / "fleet" / "raw_mcap")
     before = sorted(path.name for path in (tmp_path / "fleet" / "raw_mcap").iterdir())
     assert main(["batch", str(tmp_path / "fleet"), "--out", str(tmp_path / "fleet")]) == 2
-    assert "the input bag" in capsys.readouterr().err
+    assert "is the output folder" in capsys.readouterr().err
+    # an output folder holding the input bag's own output folder: the input itself
+    assert main(["batch", str(tmp_path / "fleet" / "raw_mcap"), "--out",
+                 str(tmp_path / "fleet")]) == 2
+    assert "lies inside it" in capsys.readouterr().err
     assert sorted(path.name for path in (tmp_path / "fleet" / "raw_mcap").iterdir()) == before
 
 
@@ -516,7 +521,9 @@ def test_a_window_task_starts_no_ros_context(fleet, tmp_path):
     code = f"""
 import pickle, sys
 import rclpy
-from stereo_depth_node.batch.window_task import run_window
+from stereo_depth_node.batch.plan import Window
+from stereo_depth_node.batch.sources import BagSource
+from stereo_depth_node.batch.window_task import WindowRecord, WindowTask, run_window
 record = run_window(pickle.loads({pickle.dumps(window_task(inputs, tmp_path))!r}))
 print(record.complete, record.sets, rclpy.ok(), "rclpy._rclpy_pybind11" in sys.modules
       and rclpy.utilities.get_default_context().ok())
@@ -561,3 +568,19 @@ def test_object_storage_that_fails_for_a_while(fleet, tmp_path, s3_env, monkeypa
     s3.invalidate_cache()
     s3.get("flaky/out/png_mcap", str(tmp_path / "got"), recursive=True)
     assert bag_messages(tmp_path / "got") == expected["png_mcap"]
+
+
+def die_on_bad(task):
+    """A worker's work in the next test: a window named bad kills its worker, as a crash would."""
+    if task.bag.name == "bad":
+        os.kill(os.getpid(), signal.SIGKILL)
+    return WindowRecord(task.bag.name, task.window.index, complete=True)
+
+
+def test_a_window_that_kills_its_worker_fails_alone(tmp_path):
+    tasks = [WindowTask(BagSource(name, "nowhere"), Window(0, TimeRange()), OPTIONS, 0, "run",
+                        "source", str(tmp_path)) for name in ("a", "bad", "b", "c", "d")]
+    records = {record.bag: record for record in LocalEngine(2, die_on_bad).run(tasks)}
+    assert {name: record.complete for name, record in records.items()} == {
+        "a": True, "bad": False, "b": True, "c": True, "d": True}
+    assert records["bad"].reason == "its worker process died 3 times (killed, or out of memory)"

@@ -4,23 +4,26 @@
 
 Each engine runs :func:`run_window` on every task and yields one record per
 task as tasks finish. A worker that dies (killed, out of memory) has its task
-retried, up to :data:`ATTEMPTS` times in all; a task that fails for a reason in
-its data returns a failed record and is not retried. Dask and Ray are imported
-only by their engine.
+run again; a task is given up, with the reason, when its worker has died
+:data:`ATTEMPTS` times. A task that fails for a reason in its data returns a
+failed record and is not retried. Dask and Ray are imported only by their engine.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+import pickle
+import threading
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Protocol
 
 from stereo_depth_node.batch.window_task import WindowRecord, WindowTask, run_window
 
-ATTEMPTS = 3  # runs of a task whose worker dies, in all
+ATTEMPTS = 3  # deaths of a task's worker before the task is given up
 
 
 def failed(task: WindowTask, reason: str) -> WindowRecord:
@@ -45,45 +48,95 @@ class Engine(Protocol):
 
 
 _started: Any = None  # in a local worker: where it says which task it starts
+_function: Callable[[WindowTask], WindowRecord] = run_window  # in a local worker: the work
 
 
-def _start_worker(started: Any) -> None:
-    global _started
-    _started = started
+def _start_worker(started: Any, function: Callable[[WindowTask], WindowRecord]) -> None:
+    global _started, _function
+    _started, _function = started, function
 
 
 def _run_reported(task: WindowTask) -> WindowRecord:
     _started.put(task.key)
-    return run_window(task)
+    return _function(task)
+
+
+def _collect(started: Any, keys: set[str]) -> None:
+    """Read the keys workers report starting into ``keys`` until a None comes."""
+    with contextlib.suppress(EOFError, OSError, pickle.UnpicklingError):  # a worker killed
+        while (key := started.get()) is not None:                          # mid-write
+            keys.add(key)
 
 
 class LocalEngine:
-    """``workers`` processes on this machine, started with ``spawn``."""
+    """``workers`` processes on this machine, started with ``spawn``.
+
+    ``function`` is what a worker runs on each task (:func:`run_window`).
+    """
 
     name = "local"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None,
+                 function: Callable[[WindowTask], WindowRecord] = run_window) -> None:
         self.workers = workers or os.cpu_count() or 1
         # the cores shared out: one thread a worker when the workers fill them
         self.opencv_threads: int | None = max(1, (os.cpu_count() or 1) // self.workers)
+        self.function = function
 
     def run(self, tasks: Sequence[WindowTask]) -> Iterator[WindowRecord]:
         """As :meth:`Engine.run`; a pool whose worker died is replaced.
 
-        When a worker dies, every unfinished task of its pool fails with it; only
-        the tasks that had started count the death, the others run again as new.
+        When a worker dies, every unfinished task of its pool fails with it. The
+        tasks that had started are then run again one at a time, so that a death
+        counts only against a task running alone; the others run again as new. A
+        pool that breaks :data:`ATTEMPTS` times in a row before any task starts
+        fails what is left.
         """
         pending = {task.key: task for task in tasks}
-        deaths: dict[str, int] = dict.fromkeys(pending, 0)
-        context = multiprocessing.get_context("spawn")
+        deaths = dict.fromkeys(pending, 0)
+        suspects: list[str] = []
+        idle_breaks = 0
         while pending:
-            started = context.SimpleQueue()
-            finished: set[str] = set()
-            with ProcessPoolExecutor(min(self.workers, len(pending)), mp_context=context,
-                                     initializer=_start_worker, initargs=(started,)) as pool:
+            alone = suspects.pop(0) if suspects else None
+            batch = [pending[alone]] if alone is not None else list(pending.values())
+            unfinished, broken = yield from self._round(batch, pending)
+            if not broken:
+                continue
+            if alone is not None:
+                if alone in pending:  # it died running alone
+                    deaths[alone] += 1
+                    if deaths[alone] < ATTEMPTS:
+                        suspects.insert(0, alone)
+                    else:
+                        yield failed(pending.pop(alone), f"its worker process died {ATTEMPTS} "
+                                                         "times (killed, or out of memory)")
+                continue
+            suspects += sorted(unfinished)
+            idle_breaks = 0 if unfinished else idle_breaks + 1
+            if idle_breaks >= ATTEMPTS:
+                for key in list(pending):
+                    yield failed(pending.pop(key), f"worker processes died {ATTEMPTS} times "
+                                                   "before starting a window")
+
+    def _round(self, tasks: list[WindowTask], pending: dict[str, WindowTask]
+               ) -> Generator[WindowRecord, None, tuple[set[str], bool]]:
+        """Run ``tasks`` on one pool (one worker for a single task), yielding each record.
+
+        Finished tasks leave ``pending``. Returns the keys of the tasks that started
+        and did not finish, and whether the pool broke (a worker died).
+        """
+        context = multiprocessing.get_context("spawn")
+        queue = context.SimpleQueue()
+        started: set[str] = set()
+        reader = threading.Thread(target=_collect, args=(queue, started), daemon=True)
+        reader.start()
+        broken = False
+        try:
+            with ProcessPoolExecutor(min(self.workers, len(tasks)), mp_context=context,
+                                     initializer=_start_worker,
+                                     initargs=(queue, self.function)) as pool:
                 futures: dict[Future[WindowRecord], WindowTask] = {
-                    pool.submit(_run_reported, task): task for task in pending.values()}
-                broken = False
+                    pool.submit(_run_reported, task): task for task in tasks}
                 for future in as_completed(futures):
                     task = futures[future]
                     try:
@@ -94,18 +147,12 @@ class LocalEngine:
                     except Exception as error:  # a bug: reported, the others go on
                         record = failed(task, f"internal error: {type(error).__name__}: "
                                               f"{error}")
-                    finished.add(task.key)
                     del pending[task.key]
                     yield record
-            if broken:
-                while not started.empty():
-                    key = started.get()
-                    if key not in finished and key in pending:
-                        deaths[key] += 1
-                for key in [key for key, count in deaths.items()
-                            if count >= ATTEMPTS and key in pending]:
-                    yield failed(pending.pop(key), f"its worker process died {ATTEMPTS} "
-                                                   "times (killed, or out of memory)")
+        finally:
+            queue.put(None)  # the reader's end
+            reader.join()
+        return {key for key in started if key in pending}, broken
 
     def close(self) -> None:
         """Nothing to release: each run's processes end with it."""

@@ -11,6 +11,7 @@ output equals that of a run that never failed. A bag is merged (its
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from stereo_depth_node.batch.engines import Engine
-from stereo_depth_node.batch.ledger import WORK, Ledger, package_version, run_id
+from stereo_depth_node.batch.ledger import Ledger, package_version, run_id
 from stereo_depth_node.batch.merge import merge_copy, merge_split, merged_run, remove_leftovers
 from stereo_depth_node.batch.options import PARTIAL, BatchOptions
 from stereo_depth_node.batch.plan import cut_windows
@@ -141,7 +142,7 @@ def _plan(source: BagSource, options: BatchOptions, store: LocalStore | UrlStore
             done[number] = record
     remove_leftovers(store, source.name, keep=[r.part for r in done.values() if r.part])
     ledger.forget_other_runs(source.name)
-    store.remove(f"{WORK}/{ledger.run}/{source.name}")
+    shutil.rmtree(store.scratch(f"{ledger.run}/{source.name}"), ignore_errors=True)
     tasks, skipped = [], []
     for window in windows:
         if window.index in done:
@@ -178,7 +179,7 @@ def _finish(result: BagResult, records: list[WindowRecord], options: BatchOption
                                         if r.part], options.process.storage, run, marker)
     else:
         merge_split(store, result.name, records, marker)
-    store.remove(f"{WORK}/{run}/{result.name}")
+    shutil.rmtree(store.scratch(f"{run}/{result.name}"), ignore_errors=True)
     result.output = f"{store.location}/{result.name}"
 
 
@@ -212,15 +213,15 @@ def run_batch(locations: Sequence[str], options: BatchOptions, engine: Engine,
         or an output that cannot be written.
     """
     started = time.monotonic()
-    store = open_store(options.out, options.scratch)
-    sources = find_bags(locations, skip=options.out)
-    check_outputs_apart(sources, options.out)
-    ledger = Ledger(store, run_id(options))
-    results = {source.name: BagResult(source.name, source.location) for source in sources}
-    records: dict[str, list[WindowRecord]] = {source.name: [] for source in sources}
-    tasks: list[WindowTask] = []
-    planned = []
     try:
+        store = open_store(options.out, options.scratch)
+        sources = find_bags(locations, skip=options.out)
+        check_outputs_apart(sources, options.out)
+        ledger = Ledger(store, run_id(options))
+        results = {source.name: BagResult(source.name, source.location) for source in sources}
+        records: dict[str, list[WindowRecord]] = {source.name: [] for source in sources}
+        tasks: list[WindowTask] = []
+        planned = []
         for source in sources:
             result = results[source.name]
             try:

@@ -108,6 +108,9 @@ def find_bags(locations: Sequence[str], skip: str | None = None) -> list[BagSour
         else:
             if not Path(location).exists():
                 raise BagError(f"{location} does not exist")
+            if skip_path is not None and Path(location).resolve().is_relative_to(skip_path):
+                raise BagError(f"{location} is the output folder {skip} or lies inside it: "
+                               "choose an output folder apart from the inputs")
             found = [str(path) for path in _local_bags(Path(location), skip_path)]
         if not found:
             raise BagError(f"no bag in {location} (a bag is a folder with {METADATA}, or an "
@@ -174,33 +177,29 @@ def readable_bag(source: BagSource, scratch: str | None) -> Path | UrlPath:
     return remote if _is_mcap(remote) else _local_copy(source, remote, scratch)
 
 
-_DOWNLOADED: dict[str, Path] = {}  # URL -> its local copy, in this process
-
-
 def _local_copy(source: BagSource, remote: UrlPath, scratch: str | None) -> Path:
     """A local copy of a bag at a URL, in :func:`storage.scratch_root`.
 
-    A copy is made once per machine and scratch folder: downloaded under a
-    temporary name and renamed, so a copy that exists is whole.
+    A copy is made once per machine, scratch folder and version of the remote
+    files (their sizes and modification times): downloaded under a temporary name
+    and renamed, so a copy that exists is whole.
     """
-    if source.location in _DOWNLOADED:
-        return _DOWNLOADED[source.location]
-    digest = hashlib.sha256(source.location.encode()).hexdigest()[:16]
+    files = list(remote.iterdir()) if remote.is_dir() else [remote]
+    version = [(file.name, file.stat().st_size, file.stat().st_mtime) for file in files]
+    digest = hashlib.sha256(json.dumps([source.location, version]).encode()).hexdigest()[:16]
     inputs = scratch_root(scratch) / "inputs"
     target = inputs / digest / remote.name
     if not target.exists():
         staging = inputs / f".{digest}.{os.getpid()}"
         shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
+        folder = staging / remote.name if remote.is_dir() else staging
         try:
-            files = [remote] if not remote.is_dir() else list(remote.iterdir())
-            folder = staging if not remote.is_dir() else staging / remote.name
-            folder.mkdir(exist_ok=True)
+            folder.mkdir(parents=True)
             for file in files:
-                (folder / file.name).write_bytes(file.read_bytes())
+                file.download(str(folder / file.name))
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                os.replace(folder / remote.name if not remote.is_dir() else folder, target)
+                os.replace(staging / remote.name, target)
             except OSError:
                 if not target.exists():  # else another worker's copy came first: the same
                     raise
@@ -208,5 +207,4 @@ def _local_copy(source: BagSource, remote: UrlPath, scratch: str | None) -> Path
             raise BagError(f"cannot download {source.location}: {error}") from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-    _DOWNLOADED[source.location] = target
     return target

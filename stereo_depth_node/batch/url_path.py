@@ -77,6 +77,10 @@ class UrlPath:
                                        cache_type="readahead")
         return file
 
+    def download(self, local: str) -> None:
+        """Copy the file to the local path ``local``, streamed."""
+        self._fs.get_file(self._path, local)
+
     def read_bytes(self) -> bytes:
         """As :class:`pathlib.Path`'s."""
         return bytes(self._fs.cat_file(self._path))
