@@ -584,3 +584,12 @@ def test_a_window_that_kills_its_worker_fails_alone(tmp_path):
     assert {name: record.complete for name, record in records.items()} == {
         "a": True, "bad": False, "b": True, "c": True, "d": True}
     assert records["bad"].reason == "its worker process died 3 times (killed, or out of memory)"
+
+
+def test_thousands_of_windows_on_local_workers(tmp_path):
+    # every started window is reported to the driver: 3000 reports are more than a pipe holds
+    tasks = [WindowTask(BagSource(f"a_bag_with_a_long_name_{k:05d}", "nowhere"),
+                        Window(k, TimeRange()), OPTIONS, 0, "run", "source", str(tmp_path))
+             for k in range(3000)]
+    records = list(LocalEngine(2, die_on_bad).run(tasks))
+    assert len(records) == 3000 and all(record.complete for record in records)

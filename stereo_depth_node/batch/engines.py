@@ -135,8 +135,13 @@ class LocalEngine:
             with ProcessPoolExecutor(min(self.workers, len(tasks)), mp_context=context,
                                      initializer=_start_worker,
                                      initargs=(queue, self.function)) as pool:
-                futures: dict[Future[WindowRecord], WindowTask] = {
-                    pool.submit(_run_reported, task): task for task in tasks}
+                futures: dict[Future[WindowRecord], WindowTask] = {}
+                for task in tasks:
+                    try:
+                        futures[pool.submit(_run_reported, task)] = task
+                    except BrokenProcessPool:  # a worker died already: the rest waits
+                        broken = True
+                        break
                 for future in as_completed(futures):
                     task = futures[future]
                     try:
