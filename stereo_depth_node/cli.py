@@ -21,7 +21,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import yaml
 
@@ -36,6 +36,9 @@ from stereo_depth_node.core.parameters import (
 )
 from stereo_depth_node.offline.memory_limit import DEFAULT_MAX_MEMORY_GB
 from stereo_depth_node.offline.param_file import load_parameters
+
+if TYPE_CHECKING:  # imported where used: bag tools need rclpy and rosbags
+    from stereo_depth_node.ros.bag_process import ProcessOptions
 
 # The parameters with a command-line shortcut (OpenCV's names: --num-disparities ...).
 SHORTCUTS = tuple(spec for spec in PARAMETERS.values() if spec.option is not None)
@@ -217,7 +220,7 @@ def _run_replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def _process_options(args: argparse.Namespace) -> Any:
+def _process_options(args: argparse.Namespace) -> ProcessOptions:
     """ProcessOptions from ``process``'s and ``batch``'s shared options."""
     from stereo_depth_node.ros.bag_process import ProcessOptions
     from stereo_depth_node.ros.roles import STEREO_DEPTH

@@ -20,9 +20,8 @@ import yaml
 
 from stereo_depth_node.batch.storage import LocalStore, UrlStore
 from stereo_depth_node.batch.window_task import WindowRecord
-from stereo_depth_node.ros.bag_io import BagReader, BagWriter
+from stereo_depth_node.ros.bag_io import METADATA_FILE, BagReader, BagWriter
 
-METADATA = "metadata.yaml"
 # custom_data: "<run>:<input bag identity>" of the run that merged the bag, once it is whole
 RUN_KEY = "stereo_depth_batch_run"
 
@@ -61,7 +60,7 @@ def split_metadata(records: Sequence[WindowRecord], marker: str | None) -> dict[
 
 def merged_run(store: LocalStore | UrlStore, bag: str) -> str | None:
     """The marker of the run whose whole bag ``bag``'s output folder holds, if any."""
-    data = store.read_bytes(f"{bag}/{METADATA}")
+    data = store.read_bytes(f"{bag}/{METADATA_FILE}")
     if data is None:
         return None
     try:
@@ -79,7 +78,7 @@ def merge_split(store: LocalStore | UrlStore, bag: str, records: Sequence[Window
     copying merge marks it when it is done).
     """
     document = yaml.safe_dump(split_metadata(records, marker), sort_keys=False)
-    store.write_bytes(f"{bag}/{METADATA}", document.encode())
+    store.write_bytes(f"{bag}/{METADATA_FILE}", document.encode())
 
 
 def merge_copy(store: LocalStore, bag: str, parts: Sequence[str], storage: str, run: str,
@@ -98,13 +97,13 @@ def merge_copy(store: LocalStore, bag: str, parts: Sequence[str], storage: str, 
                     for topic, timestamp, data in reader.messages()) for reader in readers]
         for timestamp, topic, data, type_name in heapq.merge(*streams, key=lambda m: m[0]):
             writer.write(topic, type_name, timestamp, data)
-    metadata = yaml.safe_load((single / METADATA).read_text())
+    metadata = yaml.safe_load((single / METADATA_FILE).read_text())
     metadata["rosbag2_bagfile_information"]["custom_data"] = {RUN_KEY: marker}
     remove_leftovers(store, bag, keep=())  # no bag until the single file's metadata is in
     for path in sorted(single.iterdir()):
-        if path.name != METADATA:
+        if path.name != METADATA_FILE:
             store.put(path, f"{bag}/{path.name}")
-    store.write_bytes(f"{bag}/{METADATA}", yaml.safe_dump(metadata, sort_keys=False).encode())
+    store.write_bytes(f"{bag}/{METADATA_FILE}", yaml.safe_dump(metadata, sort_keys=False).encode())
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -113,7 +112,7 @@ def remove_leftovers(store: LocalStore | UrlStore, bag: str, keep: Sequence[str]
 
     Its ``metadata.yaml`` goes first: the folder is no bag until merged again.
     """
-    store.remove(f"{bag}/{METADATA}")
+    store.remove(f"{bag}/{METADATA_FILE}")
     for name in store.names(bag):
         if name not in keep:
             store.remove(f"{bag}/{name}")

@@ -25,11 +25,11 @@ from stereo_depth_node.batch.merge import merge_copy, merge_split, merged_run, r
 from stereo_depth_node.batch.options import PARTIAL, BatchOptions
 from stereo_depth_node.batch.plan import cut_windows
 from stereo_depth_node.batch.progress import Progress
-from stereo_depth_node.batch.sources import BagSource, find_bags, read_index
+from stereo_depth_node.batch.sources import BagIndex, BagSource, find_bags, read_index
 from stereo_depth_node.batch.storage import LocalStore, UrlStore, is_url, open_store
 from stereo_depth_node.batch.window_task import WindowRecord, WindowTask
 from stereo_depth_node.ros.bag_io import BagError, check_apart
-from stereo_depth_node.ros.bag_process import ProcessOptions
+from stereo_depth_node.ros.bag_process import image_topic
 
 SUMMARY = "summary.json"
 
@@ -98,12 +98,6 @@ class BatchSummary:
         return lines
 
 
-def _left_topic(options: ProcessOptions, counts: dict[str, int]) -> str:
-    topic = options.input_topics[0]
-    return topic if topic in counts or f"{topic}/compressed" not in counts else \
-        f"{topic}/compressed"
-
-
 def check_outputs_apart(sources: Sequence[BagSource], out: str) -> None:
     """BagError when an input bag is, contains or lies inside its own output bag's folder.
 
@@ -122,16 +116,16 @@ def check_outputs_apart(sources: Sequence[BagSource], out: str) -> None:
             check_apart(Path(source.location), Path(output))
 
 
-def _plan(source: BagSource, options: BatchOptions, store: LocalStore | UrlStore,
-          ledger: Ledger, result: BagResult, opencv_threads: int | None
-          ) -> tuple[list[WindowTask], list[WindowRecord]]:
+def _plan(source: BagSource, index: BagIndex, options: BatchOptions,
+          store: LocalStore | UrlStore, ledger: Ledger, result: BagResult,
+          opencv_threads: int | None) -> tuple[list[WindowTask], list[WindowRecord]]:
     """Tasks for ``source``'s windows still to do, and records of those complete before.
 
     Whatever else the bag's output folder holds (parts of other runs or of
     interrupted windows, the metadata of an earlier merge) is removed.
     """
-    index = read_index(source, options.scratch)
-    result.left_images = index.counts.get(_left_topic(options.process, index.counts), 0)
+    result.left_images = index.counts.get(image_topic(options.process.input_topics[0],
+                                                      index.counts), 0)
     windows = cut_windows(index.start, index.end, result.left_images, options.window_sets)
     result.windows = len(windows)
     part_names = set(store.names(source.name))
@@ -155,9 +149,8 @@ def _plan(source: BagSource, options: BatchOptions, store: LocalStore | UrlStore
     return tasks, skipped
 
 
-def _finish(result: BagResult, records: list[WindowRecord], options: BatchOptions,
-            store: LocalStore | UrlStore, run: str) -> None:
-    """Count ``records`` into ``result``; merge the bag when all its windows are complete."""
+def _count(result: BagResult, records: list[WindowRecord]) -> None:
+    """Add ``records``' windows, sets, peak memory and failures to ``result``."""
     for record in sorted(records, key=lambda r: r.window):
         result.complete += record.complete
         result.skipped += record.skipped
@@ -166,6 +159,12 @@ def _finish(result: BagResult, records: list[WindowRecord], options: BatchOption
         result.worker_peak_bytes = max(result.worker_peak_bytes, record.worker_peak_bytes)
         if not record.complete:
             result.reasons.append(f"window {record.window}: {record.reason}")
+
+
+def _finish(result: BagResult, records: list[WindowRecord], options: BatchOptions,
+            store: LocalStore | UrlStore, run: str) -> None:
+    """Count ``records`` into ``result``; merge the bag when all its windows are complete."""
+    _count(result, records)
     if result.failed or result.complete < result.windows:
         return
     if result.sets == 0:
@@ -184,21 +183,16 @@ def _finish(result: BagResult, records: list[WindowRecord], options: BatchOption
 
 
 def _already_merged(store: LocalStore | UrlStore, ledger: Ledger, source: BagSource,
-                    result: BagResult, scratch: str | None) -> list[WindowRecord] | None:
+                    index: BagIndex, result: BagResult) -> list[WindowRecord] | None:
     """The records of ``source``'s windows when its output is whole from this same run."""
-    marker = merged_run(store, source.name)
-    if marker is None or not marker.startswith(f"{ledger.run}:"):
-        return None
-    identity = read_index(source, scratch).identity
-    if marker != f"{ledger.run}:{identity}":
+    if merged_run(store, source.name) != f"{ledger.run}:{index.identity}":
         return None
     records = [WindowRecord.from_json(entry | {"skipped": True})
-               for entry in ledger.complete(source.name, identity).values()]
-    result.windows = result.complete = result.skipped = len(records)
-    result.sets = sum(record.sets for record in records)
-    result.worker_peak_bytes = max([record.worker_peak_bytes for record in records] + [0])
+               for entry in ledger.complete(source.name, index.identity).values()]
+    result.windows = len(records)
     result.left_images = sum(record.left_images for record in records)
     result.output = f"{store.location}/{source.name}"
+    _count(result, records)
     return records
 
 
@@ -225,11 +219,12 @@ def run_batch(locations: Sequence[str], options: BatchOptions, engine: Engine,
         for source in sources:
             result = results[source.name]
             try:
-                merged = _already_merged(store, ledger, source, result, options.scratch)
+                index = read_index(source, options.scratch)
+                merged = _already_merged(store, ledger, source, index, result)
                 if merged is not None:
                     records[source.name] = merged
                     continue
-                bag_tasks, skipped = _plan(source, options, store, ledger, result,
+                bag_tasks, skipped = _plan(source, index, options, store, ledger, result,
                                            engine.opencv_threads)
             except BagError as error:
                 result.windows, result.failed = 1, 1

@@ -16,16 +16,13 @@ import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, cast
 
 from stereo_depth_node.batch.storage import is_url, scratch_root
 from stereo_depth_node.batch.url_path import UrlPath
-from stereo_depth_node.ros.bag_io import BagError, BagReader
+from stereo_depth_node.ros.bag_io import METADATA_FILE, BagError, BagReader, check_metadata
 
 BAG_FILE_SUFFIXES = (".mcap", ".db3")
-METADATA = "metadata.yaml"
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,7 @@ def _local_bags(path: Path, skip: Path | None) -> Iterator[Path]:
         if path.suffix in BAG_FILE_SUFFIXES:
             yield path
         return
-    if (path / METADATA).is_file():
+    if (path / METADATA_FILE).is_file():
         yield path
         return
     for entry in sorted(path.iterdir()):
@@ -82,7 +79,8 @@ def _url_bags(url: str, skip: str | None) -> Iterator[str]:
     skipped = fsspec.core.url_to_fs(skip)[1].rstrip("/") + "/" if skip and is_url(skip) else None
     files = [str(name) for name in fs.find(root)
              if skipped is None or not str(name).startswith(skipped)]
-    folders = sorted({name.rsplit("/", 1)[0] for name in files if name.endswith(f"/{METADATA}")})
+    folders = sorted({name.rsplit("/", 1)[0] for name in files
+                      if name.endswith(f"/{METADATA_FILE}")})
     yield from (f"{protocol}://{folder}" for folder in folders)
     yield from (f"{protocol}://{name}" for name in sorted(files)
                 if name.endswith(BAG_FILE_SUFFIXES)
@@ -113,7 +111,7 @@ def find_bags(locations: Sequence[str], skip: str | None = None) -> list[BagSour
                                "choose an output folder apart from the inputs")
             found = [str(path) for path in _local_bags(Path(location), skip_path)]
         if not found:
-            raise BagError(f"no bag in {location} (a bag is a folder with {METADATA}, or an "
+            raise BagError(f"no bag in {location} (a bag is a folder with {METADATA_FILE}, or an "
                            f"{' or '.join(BAG_FILE_SUFFIXES)} file)")
         sources += [BagSource(_bag_name(bag), bag) for bag in found]
     by_name: dict[str, str] = {}
@@ -132,17 +130,17 @@ def read_index(source: BagSource, scratch: str | None) -> BagIndex:
     Raises BagError for a bag that cannot be opened.
     """
     if is_url(source.location) and not source.location.endswith(BAG_FILE_SUFFIXES):
+        info = _metadata(_url_path(source.location))
         try:
-            info = yaml.safe_load(_url_path(f"{source.location}/{METADATA}").read_bytes())
-            info = info["rosbag2_bagfile_information"]
             start = int(info["starting_time"]["nanoseconds_since_epoch"])
             counts: dict[str, int] = {}
             for topic in info["topics_with_message_count"]:
                 name = topic["topic_metadata"]["name"]
                 counts[name] = counts.get(name, 0) + int(topic["message_count"])
             return BagIndex(start, start + int(info["duration"]["nanoseconds"]) + 1, counts)
-        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as error:
-            raise BagError(f"cannot read {source.location}/{METADATA}: {error}") from None
+        except KeyError as error:
+            raise BagError(f"cannot read {source.location}/{METADATA_FILE}: it has no field "
+                           f"{error}") from None
     with BagReader(readable_bag(source, scratch)) as reader:
         return BagIndex(reader.start_time, reader.end_time, dict(reader.counts))
 
@@ -154,15 +152,19 @@ def _url_path(url: str) -> UrlPath:
     return UrlPath(fs, path, url.split("://", 1)[0])
 
 
+def _metadata(bag: UrlPath) -> dict[str, Any]:
+    """A folder bag's metadata at a URL, checked as every bag's is (``check_metadata``)."""
+    info = check_metadata(cast(Path, bag))  # a UrlPath reads as a Path does
+    if not info:
+        raise BagError(f"cannot open bag {bag}: it has no {METADATA_FILE}")
+    return info
+
+
 def _is_mcap(bag: UrlPath) -> bool:
     """Whether a bag at a URL is stored as MCAP (a file, or a folder whose metadata says so)."""
     if bag.suffix in BAG_FILE_SUFFIXES:
         return bag.suffix == ".mcap"
-    try:
-        info = yaml.safe_load((bag / METADATA).read_bytes())["rosbag2_bagfile_information"]
-        return bool(info["storage_identifier"] == "mcap")
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as error:
-        raise BagError(f"cannot read {bag / METADATA}: {error}") from None
+    return bool(_metadata(bag).get("storage_identifier") == "mcap")
 
 
 def readable_bag(source: BagSource, scratch: str | None) -> Path | UrlPath:

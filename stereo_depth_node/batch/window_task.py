@@ -26,8 +26,13 @@ from stereo_depth_node.batch.ledger import Ledger, part_name
 from stereo_depth_node.batch.plan import Window
 from stereo_depth_node.batch.sources import BagSource, readable_bag
 from stereo_depth_node.batch.storage import open_store
-from stereo_depth_node.ros.bag_io import BagError, BagReader, BagWriter
-from stereo_depth_node.ros.bag_process import ProcessOptions, ProcessSummary, write_frames
+from stereo_depth_node.ros.bag_io import METADATA_FILE, BagError, BagReader, BagWriter
+from stereo_depth_node.ros.bag_process import (
+    ProcessOptions,
+    ProcessSummary,
+    resolve_input_topics,
+    write_frames,
+)
 from stereo_depth_node.ros.memory import peak_resident_bytes
 
 
@@ -42,7 +47,7 @@ class WindowTask:
     run: str  # the run's id (see ledger.run_id)
     source: str  # the input bag's identity (see sources.BagIndex.identity)
     out: str  # the output root: a folder or a URL
-    scratch: str | None = None  # local folder for copies of URL inputs (sources.scratch_root)
+    scratch: str | None = None  # local folder for copies of URL inputs (storage.scratch_root)
     opencv_threads: int | None = None  # OpenCV's threads in the worker; None: its default
 
     @property
@@ -103,12 +108,13 @@ def run_window(task: WindowTask) -> WindowRecord:
         store = open_store(task.out, task.scratch)
         attempt = store.scratch(f"{task.run}/{task.bag.name}/{uuid.uuid4().hex}")
         staged = attempt / Path(name).stem  # the bag's data file is named after its folder
-        with BagReader(readable_bag(task.bag, task.scratch)) as reader, \
-                BagWriter(staged, task.options.storage) as writer:
-            write_frames(reader, writer, task.options, summary, owned=task.window.times,
-                         halo=task.halo)
+        with BagReader(readable_bag(task.bag, task.scratch)) as reader:
+            inputs = resolve_input_topics(reader, task.options.input_topics)
+            with BagWriter(staged, task.options.storage) as writer:
+                write_frames(reader, writer, task.options, summary, inputs,
+                             owned=task.window.times, halo=task.halo)
         if sum(writer.counts.values()):  # sets, or with include_inputs inputs alone
-            record.metadata = yaml.safe_load((staged / "metadata.yaml").read_text())
+            record.metadata = yaml.safe_load((staged / METADATA_FILE).read_text())
             store.put(staged / name, f"{task.bag.name}/{name}")
             record.part = name
         record.complete = True

@@ -53,6 +53,9 @@ _READ_ERRORS = (ReaderError, apsw.Error, sqlite3.Error, ZstdError, OSError, Valu
                 *_PARSE_ERRORS)
 
 
+METADATA_FILE = "metadata.yaml"  # a bag folder's index, as rosbag2 names it
+
+
 class BagError(Exception):
     """A bag that cannot be read or written, with the reason."""
 
@@ -110,7 +113,7 @@ def _data_files(bag: Path) -> list[Path]:
         return [bag]
     try:
         return sorted(path for path in bag.iterdir()
-                      if path.name != "metadata.yaml" and path.is_file())
+                      if path.name != METADATA_FILE and path.is_file())
     except OSError:
         return []
 
@@ -218,7 +221,7 @@ def check_metadata(bag: Path) -> dict[str, Any]:
     whose message names it. Returns the file's
     ``rosbag2_bagfile_information`` (empty without a file).
     """
-    path = bag / "metadata.yaml"
+    path = bag / METADATA_FILE
     if not path.is_file():
         return {}
     try:

@@ -10,7 +10,7 @@ of messages is held at a time, so memory stays flat however long the bag is.
 from __future__ import annotations
 
 from collections import Counter, OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -146,9 +146,9 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
     check_apart(Path(in_path), Path(out_path))
     summary = ProcessSummary()
     with BagReader(in_path) as reader:
-        resolve_input_topics(reader, options.input_topics)  # checked before the output is made
+        inputs = resolve_input_topics(reader, options.input_topics)  # before the output is made
         with BagWriter(out_path, options.storage) as writer:
-            write_frames(reader, writer, options, summary, progress=progress)
+            write_frames(reader, writer, options, summary, inputs, progress=progress)
             if summary.frames_written == 0:  # raised inside: the writer leaves no bag
                 raise BagError(f"no frame of {in_path} could be processed, so {out_path} was "
                                f"not written: {summary.reasons()}")
@@ -156,8 +156,9 @@ def process_bag(in_path: str | Path, out_path: str | Path, options: ProcessOptio
 
 
 def write_frames(reader: BagReader, writer: BagWriter, options: ProcessOptions,
-                 summary: ProcessSummary, progress: Callable[[int], None] | None = None,
-                 owned: TimeRange = ALL_TIME, halo: int = 0) -> None:
+                 summary: ProcessSummary, inputs: tuple[tuple[str, ...], tuple[str, ...]],
+                 progress: Callable[[int], None] | None = None, owned: TimeRange = ALL_TIME,
+                 halo: int = 0) -> None:
     """Pair, match and write the stereo sets of ``reader`` whose left image was recorded ``owned``.
 
     ``owned`` is a range of bag time (ns). Messages are read from ``owned``
@@ -169,13 +170,15 @@ def write_frames(reader: BagReader, writer: BagWriter, options: ProcessOptions,
     of a partition of time therefore writes every set once, whatever the header
     stamps say. Counts go to ``summary``.
 
+    ``inputs`` are the input topics and their types, as :func:`resolve_input_topics`
+    gives them for ``reader``.
+
     Raises
     ------
     BagError
-        The bag's topics do not fit ``options`` (see :func:`resolve_input_topics`),
-        its data is damaged, or the output cannot be written.
+        The bag's data is damaged, or the output cannot be written.
     """
-    topics, types = resolve_input_topics(reader, options.input_topics)
+    topics, types = inputs
     processor = StereoProcessor(options.params)
     rectifier = Rectifier() if options.settings.rectify else None
 
@@ -267,9 +270,8 @@ def resolve_input_topics(reader: BagReader, topics: tuple[str, str, str, str]
         A topic the bag lacks (the message lists those it has), or one that holds
         another type.
     """
-    resolved = tuple(f"{topic}/compressed" if expected in IMAGE_TYPE_NAMES and
-                     topic not in reader.topics and f"{topic}/compressed" in reader.topics
-                     else topic for topic, expected in zip(topics, INPUT_TYPE_NAMES))
+    resolved = tuple(image_topic(topic, reader.topics) if expected in IMAGE_TYPE_NAMES else topic
+                     for topic, expected in zip(topics, INPUT_TYPE_NAMES))
     reader.require_topics(resolved)
     for topic, expected in zip(resolved, INPUT_TYPE_NAMES):
         allowed = IMAGE_TYPE_NAMES if expected in IMAGE_TYPE_NAMES else (expected,)
@@ -277,6 +279,15 @@ def resolve_input_topics(reader: BagReader, topics: tuple[str, str, str, str]
             raise BagError(f"topic {topic} in {reader.path} holds {reader.topics[topic]}, "
                            f"expected {' or '.join(allowed)}")
     return resolved, tuple(reader.topics[topic] for topic in resolved)
+
+
+def image_topic(topic: str, available: Container[str]) -> str:
+    """The topic a bag holds an image input under, of the topics ``available``.
+
+    ``topic`` itself, or image_transport's ``topic/compressed`` when only that is there.
+    """
+    compressed = f"{topic}/compressed"
+    return compressed if topic not in available and compressed in available else topic
 
 
 def _check_topics(options: ProcessOptions) -> None:
