@@ -3,7 +3,9 @@
 """stereo-depth batch: scaling with local workers, cost per set against process, worker memory.
 
 In one run, on bags of 640 x 480 mono8 fleet recordings (stereo_depth_node.testing.
-fleet_bags, default parameters, disparity, depth and points2 written):
+fleet_bags, default parameters, disparity, depth and points2 written), each cost also as
+a multiple of the bare matcher's (StereoBM with the default parameters, in-process, on
+one of those frames):
 
 - ``batch --workers 1`` and ``batch --workers 2`` on ``--bags`` bags of
   ``--frames`` sets: the speed-up (target on 2 cores: >= 1.7x);
@@ -24,16 +26,33 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from stereo_depth_node.core.matching import compute_disparity, create_matcher
+from stereo_depth_node.core.parameters import MatcherParams
 from stereo_depth_node.testing.fleet_bags import write_fleet_bag
 from stereo_depth_node.testing.node_process import domain_id_argument, ros_environment
+from stereo_depth_node.testing.scenes import Layer, layered_scene
 
 WIDTH, HEIGHT = 640, 480
+
+
+def bare_matcher_seconds(repeats: int = 30) -> float:
+    """Median time of the bare matcher (the default parameters) on a fleet frame."""
+    scene = layered_scene(WIDTH, HEIGHT, 6, (Layer(200, 100, 400, 300, disparity=14),))
+    matcher = create_matcher(MatcherParams())
+    compute_disparity(matcher, scene.left, scene.right)  # warm-up
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        compute_disparity(matcher, scene.left, scene.right)
+        times.append(time.perf_counter() - started)
+    return float(statistics.median(times))
 
 
 def stereo_depth(*arguments: str) -> list[str]:
@@ -71,6 +90,7 @@ def main() -> None:
     parser.add_argument("--domain-id", type=domain_id_argument, default=80 + os.getpid() % 10)
     args = parser.parse_args()
     env = ros_environment(args.domain_id)
+    bare = bare_matcher_seconds()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         (root / "fleet").mkdir()
@@ -95,13 +115,15 @@ def main() -> None:
         long_sets = json.loads((root / "batch_long" / "summary.json").read_text())["sets"]
         peaks = [worker_peak(root, int(size), env) for size in args.peak_mb.split(",")]
     print(f"{args.bags} bags of {args.frames} sets at {WIDTH}x{HEIGHT} ({size / 1e6:.0f} MB), "
-          f"{sets} sets written, {os.cpu_count()} cores")
+          f"{sets} sets written, {os.cpu_count()} cores; bare StereoBM {1000 * bare:.1f} ms")
     for workers, seconds in batch_s.items():
-        print(f"batch --workers {workers}: {seconds:.1f} s, {1000 * seconds / sets:.1f} ms a set, "
-              f"{batch_s[1] / seconds:.2f}x one worker's speed")
+        print(f"batch --workers {workers}: {seconds:.1f} s, {1000 * seconds / sets:.1f} ms a set "
+              f"({seconds / sets / bare:.1f}x bare), {batch_s[1] / seconds:.2f}x one worker's "
+              "speed")
     print(f"one bag of {long_sets} sets ({long_size / 1e6:.0f} MB): process {process_s:.1f} s "
-          f"({1000 * process_s / long_sets:.1f} ms a set), batch --workers 1 {long_batch_s:.1f} s "
-          f"({1000 * long_batch_s / long_sets:.1f} ms a set): {long_batch_s / process_s:.2f}x")
+          f"({process_s / long_sets / bare:.1f}x bare a set), batch --workers 1 "
+          f"{long_batch_s:.1f} s ({long_batch_s / long_sets / bare:.1f}x bare a set): "
+          f"{long_batch_s / process_s:.2f}x")
     print("a worker's peak resident memory (batch --workers 2): " + ", ".join(
         f"{peak / 2**20:.0f} MiB on {size / 1e6:.0f} MB ({sets} sets)"
         for sets, size, peak in peaks))
